@@ -1,0 +1,5 @@
+/** `portico apiserver`: not built yet (see the open issues). */
+export function run(_args: string[]): Promise<number> {
+  console.error('portico apiserver: not implemented yet');
+  return Promise.resolve(1);
+}

@@ -1,0 +1,5 @@
+/** `portico image`: not built yet (see the open issues). */
+export function run(_args: string[]): Promise<number> {
+  console.error('portico image: not implemented yet');
+  return Promise.resolve(1);
+}

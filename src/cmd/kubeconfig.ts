@@ -1,0 +1,5 @@
+/** `portico kubeconfig`: not built yet (see the open issues). */
+export function run(_args: string[]): Promise<number> {
+  console.error('portico kubeconfig: not implemented yet');
+  return Promise.resolve(1);
+}
