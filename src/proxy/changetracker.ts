@@ -62,6 +62,8 @@ export class ClusterState implements ClusterStateView {
   #triggers = new Map<string, number[]>();
   #serviceChanges = 0;
   #endpointChanges = 0;
+  #pendingServiceChanges = 0;
+  #pendingEndpointChanges = 0;
 
   constructor(nodeName = '') {
     this.#node = { name: nodeName, zone: undefined, podCIDRs: [] };
@@ -110,6 +112,7 @@ export class ClusterState implements ClusterStateView {
     }
     this.#dirty.add(key);
     this.#serviceChanges++;
+    this.#pendingServiceChanges++;
     return true;
   }
 
@@ -155,7 +158,10 @@ export class ClusterState implements ClusterStateView {
         }
       }
     }
-    if (changed) this.#endpointChanges++;
+    if (changed) {
+      this.#endpointChanges++;
+      this.#pendingEndpointChanges++;
+    }
     return changed;
   }
 
@@ -169,6 +175,11 @@ export class ClusterState implements ClusterStateView {
     return this.#dirty.size;
   }
 
+  /** Changes recorded since the last takeChanges (kube-proxy's *_changes_pending). */
+  get pendingChanges(): { services: number; endpoints: number } {
+    return { services: this.#pendingServiceChanges, endpoints: this.#pendingEndpointChanges };
+  }
+
   /** Counters of changes seen since start (service, endpoint). */
   get changeCounts(): { services: number; endpoints: number } {
     return { services: this.#serviceChanges, endpoints: this.#endpointChanges };
@@ -179,6 +190,8 @@ export class ClusterState implements ClusterStateView {
     const out = { services: this.#dirty, triggerTimes: this.#triggers };
     this.#dirty = new Set();
     this.#triggers = new Map();
+    this.#pendingServiceChanges = 0;
+    this.#pendingEndpointChanges = 0;
     return out;
   }
 
