@@ -195,14 +195,12 @@ export class Proxier {
     this.metrics.lastSyncTimestamp.set(end / 1000);
     for (const times of changes.triggerTimes.values())
       for (const t of times) this.metrics.networkProgramming.observe(Math.max(0, end - t) / 1000);
-    this.#log
-      .v(2)
-      .info('Synced', {
-        full,
-        services: changes.services.size,
-        operations,
-        elapsedMs: end - start,
-      });
+    this.#log.v(2).info('Synced', {
+      full,
+      services: changes.services.size,
+      operations,
+      elapsedMs: end - start,
+    });
     await this.#syncHealthChecks(full ? new Set(this.state.serviceKeys()) : changes.services);
   }
 
