@@ -20,7 +20,7 @@ import type { ProxyBackend } from '../proxy/backend.js';
 import { ExecConntrack } from '../proxy/conntrack.js';
 import { ServiceHealthServer, startHealthServer } from '../proxy/health.js';
 import { NftablesBackend } from '../proxy/nftables/backend.js';
-import { ExecNft, probeNft } from '../proxy/nftables/nft.js';
+import { ExecNft, SessionNft, probeNft } from '../proxy/nftables/nft.js';
 import { Proxier } from '../proxy/proxier.js';
 import { UserspaceBackend } from '../proxy/userspace/backend.js';
 
@@ -180,7 +180,8 @@ export async function run(args: string[]): Promise<number> {
       (family) =>
         new NftablesBackend({
           family,
-          nft,
+          // One long-lived `nft -i` per family for partial syncs (bench/proxy: ~10x faster).
+          nft: new SessionNft(),
           conntrack,
           clusterCIDRs,
           serviceCIDRs,

@@ -139,6 +139,12 @@ export class Proxier {
     await this.#tail;
   }
 
+  /** Releases the backends' resources (sessions, listeners); nftables rules stay in place. */
+  async close(): Promise<void> {
+    await this.#tail;
+    for (const b of this.#o.backends) await b.close();
+  }
+
   /** One sync of every backend; safe to call at any time (calls never overlap). */
   sync(): Promise<void> {
     const run = this.#tail.then(() => this.#sync());
