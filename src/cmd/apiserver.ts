@@ -84,7 +84,7 @@ export async function run(args: string[]): Promise<number> {
     clusterCIDR: values['cluster-cidr'],
   };
   const storeUrl = values.store ?? `sqlite://${join(dataDir, 'state.db')}`;
-  const store = await openStoreUrl(storeUrl);
+  const store = await openStoreUrl(storeUrl, log);
   let server: ApiServer;
   try {
     server = await ApiServer.start({
@@ -94,6 +94,8 @@ export async function run(args: string[]): Promise<number> {
       bindAddress: values['bind-address'],
       securePort: port,
       tlsSans: values['tls-san'],
+      // The memory store keeps every revision unless compacted from here; SQLite compacts itself.
+      ...(storeUrl.startsWith('memory') ? { compaction: {} } : {}),
       config,
       ...(advertise !== undefined ? { advertiseAddress: advertise } : {}),
       ...(values['node-name'] !== undefined ? { nodeName: values['node-name'] } : {}),
