@@ -48,7 +48,8 @@ export class TestPipeline {
     const s = this.#strategies.for(rt);
     obj.apiVersion = rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
     obj.kind = rt.kind;
-    if (rt.subresources.includes('status')) delete (obj as { status?: unknown }).status;
+    // Status on create is the strategy's decision (prepareForCreate): most kinds drop it, Nodes
+    // keep the one their kubelet registers with.
     s.defaults?.(obj);
     s.prepareForCreate?.(obj);
     obj.metadata.uid = `uid-${++this.#uid}`;
