@@ -17,6 +17,8 @@ export interface TestEtcd {
   /** `127.0.0.1:port` of the client listener. */
   readonly endpoint: string;
   readonly pid: number;
+  /** Kills the process by PID (SIGKILL) and starts it again on the same data and ports. */
+  restart(): Promise<void>;
   /** Kills the process by PID, waits for it, removes the data directory. */
   stop(): Promise<void>;
 }
@@ -62,22 +64,21 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/**
- * Starts etcd and waits until it answers /health.
- * @throws PorticoError E_ETCD_START when the binary is missing or never becomes healthy
- */
-export async function startTestEtcd(options: { readonly binary?: string } = {}): Promise<TestEtcd> {
-  const binary = options.binary ?? findEtcd();
-  if (binary === undefined) throw new PorticoError('E_ETCD_START', 'etcd is not installed');
-  const dataDir = mkdtempSync(join(tmpdir(), 'ptest-etcd-'));
-  const [clientPort, peerPort] = [await freePort(), await freePort()];
-  const client = `http://127.0.0.1:${clientPort}`;
-  const peer = `http://127.0.0.1:${peerPort}`;
+interface Member {
+  readonly binary: string;
+  readonly dataDir: string;
+  readonly client: string;
+  readonly peer: string;
+}
+
+/** Spawns etcd for `member` and waits for /health; kills it again when it never gets there. */
+async function launch(member: Member): Promise<ChildProcess & { pid: number }> {
+  const { client, peer } = member;
   const child = spawn(
-    binary,
+    member.binary,
     [
       '--name=ptest',
-      `--data-dir=${dataDir}`,
+      `--data-dir=${member.dataDir}`,
       `--listen-client-urls=${client}`,
       `--advertise-client-urls=${client}`,
       `--listen-peer-urls=${peer}`,
@@ -92,20 +93,54 @@ export async function startTestEtcd(options: { readonly binary?: string } = {}):
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const cleanup = async (): Promise<void> => {
-    await stopChild(child);
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  const endpoint = `127.0.0.1:${clientPort}`;
-  const pid = child.pid;
+  const endpoint = client.slice('http://'.length);
   const deadline = Date.now() + 20_000;
+  const pid = child.pid;
   while (!(await healthy(endpoint))) {
     if (child.exitCode !== null || Date.now() > deadline || pid === undefined) {
-      await cleanup();
+      await stopChild(child);
       throw new PorticoError('E_ETCD_START', `etcd did not become healthy: ${stderr.trim()}`);
     }
     await delay(50);
   }
   if (pid === undefined) throw new PorticoError('E_ETCD_START', 'etcd did not start');
-  return { endpoint, pid, stop: cleanup };
+  return Object.assign(child, { pid });
+}
+
+/**
+ * Starts etcd and waits until it answers /health.
+ * @throws PorticoError E_ETCD_START when the binary is missing or never becomes healthy
+ */
+export async function startTestEtcd(options: { readonly binary?: string } = {}): Promise<TestEtcd> {
+  const binary = options.binary ?? findEtcd();
+  if (binary === undefined) throw new PorticoError('E_ETCD_START', 'etcd is not installed');
+  const dataDir = mkdtempSync(join(tmpdir(), 'ptest-etcd-'));
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const member: Member = {
+    binary,
+    dataDir,
+    client: `http://127.0.0.1:${clientPort}`,
+    peer: `http://127.0.0.1:${peerPort}`,
+  };
+  let child: ChildProcess & { pid: number };
+  try {
+    child = await launch(member);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    endpoint: `127.0.0.1:${clientPort}`,
+    get pid() {
+      return child.pid;
+    },
+    restart: async () => {
+      await stopChild(child);
+      child = await launch(member);
+    },
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
