@@ -270,6 +270,26 @@ export function runStoreSuite(suite: StoreSuiteOptions): void {
     );
 
     void test(
+      'list() of more keys than one backend read returns them all, in order, with limits',
+      opts,
+      withStore(async (store, p) => {
+        const n = 1200; // above etcd's 1,000-key read chunk
+        const keys = Array.from({ length: n }, (_, i) => `${p}${String(i).padStart(5, '0')}`);
+        for (let i = 0; i < n; i += 100) {
+          await Promise.all(keys.slice(i, i + 100).map((k) => store.create(k, enc(k))));
+        }
+        const all = await store.list(p);
+        assert.equal(all.items.length, n);
+        assert.deepEqual(keysOf(all.items), keys);
+        assert.equal(all.remaining, 0);
+        const page = await store.list(p, { limit: 1100, startAfter: keys[49] ?? '' });
+        assert.deepEqual(keysOf(page.items), keys.slice(50, 1150));
+        assert.equal(page.remaining, n - 1150);
+        assert.equal(dec(page.items[0]?.value ?? new Uint8Array()), keys[50]);
+      }),
+    );
+
+    void test(
       'list() at a past revision sees the store as it was then (consistent paging)',
       opts,
       withStore(async (store, p) => {

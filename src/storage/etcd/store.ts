@@ -61,6 +61,9 @@ export interface EtcdStoreOptions {
   readonly logger?: Logger;
 }
 
+/** Keys per range request in list(). */
+const listChunk = 1000;
+
 /** The byte key of a Store key, with the empty key mapped to etcd's "\0" (the lowest key). */
 function rangeStart(key: Buffer): Buffer {
   return key.length === 0 ? Buffer.from([0]) : key;
@@ -119,30 +122,44 @@ export class EtcdStore implements Store {
     return { revision: rev(res.header.revision), kv: kv === undefined ? undefined : fromEtcd(kv) };
   }
 
+  /**
+   * Reads in ranges of at most 1,000 keys at one revision: decoding one 20 MB response costs
+   * grpc-js / protobufjs about twice as long as twenty 1 MB ones (bench/storage), and no single
+   * message has to fit in memory twice.
+   */
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.#checkOpen();
     const p = keyBytes(prefix);
-    const start =
+    const end = rangeEnd(p);
+    let start =
       options.startAfter !== undefined && options.startAfter >= prefix
         ? Buffer.concat([keyBytes(options.startAfter), Buffer.from([0])])
         : rangeStart(p);
-    let res: IRangeResponse;
-    try {
-      res = await this.#client.kv.range({
-        key: start,
-        range_end: rangeEnd(p),
-        ...(options.limit !== undefined && options.limit > 0 ? { limit: options.limit } : {}),
-        ...(options.revision === undefined ? {} : { revision: options.revision }),
-      });
-    } catch (err) {
-      throw await this.#translate(err, options.revision ?? 0);
+    const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
+    let revision = options.revision;
+    const items: KeyValue[] = [];
+    for (;;) {
+      const want = Math.min(listChunk, limit - items.length);
+      let res: IRangeResponse;
+      try {
+        res = await this.#client.kv.range({
+          key: start,
+          range_end: end,
+          limit: want,
+          ...(revision === undefined ? {} : { revision }),
+        });
+      } catch (err) {
+        throw await this.#translate(err, revision ?? 0);
+      }
+      revision ??= rev(res.header.revision);
+      for (const kv of res.kvs) items.push(fromEtcd(kv));
+      const remaining = Math.max(0, rev(res.count) - res.kvs.length);
+      const last = res.kvs[res.kvs.length - 1];
+      if (remaining === 0 || items.length >= limit || last === undefined) {
+        return { revision, items, remaining };
+      }
+      start = Buffer.concat([last.key, Buffer.from([0])]);
     }
-    const items = res.kvs.map(fromEtcd);
-    return {
-      revision: options.revision ?? rev(res.header.revision),
-      items,
-      remaining: Math.max(0, rev(res.count) - items.length),
-    };
   }
 
   async create(key: string, value: Uint8Array): Promise<KeyValue> {
