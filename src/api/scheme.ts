@@ -4,7 +4,16 @@
  */
 
 export type Subresource =
-  'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'proxy' | 'binding' | 'eviction';
+  | 'status'
+  | 'scale'
+  | 'log'
+  | 'exec'
+  | 'attach'
+  | 'portforward'
+  | 'proxy'
+  | 'binding'
+  | 'eviction'
+  | 'finalize';
 
 export interface ResourceType {
   /** API group; '' for core. */
@@ -19,6 +28,11 @@ export interface ResourceType {
   readonly shortNames: readonly string[];
   readonly categories: readonly string[];
   readonly subresources: readonly Subresource[];
+  /**
+   * Set on an older group-version served for compatibility (extensions/v1beta1 Ingress): objects
+   * are stored as this resource and converted on the way in and out.
+   */
+  readonly storageResource?: ResourceName;
 }
 
 const allVerbs = [
@@ -68,7 +82,7 @@ export const resources = {
   namespaces: rt('', 'v1', 'Namespace', 'namespaces', {
     namespaced: false,
     shortNames: ['ns'],
-    subresources: ['status'],
+    subresources: ['status', 'finalize'],
   }),
   nodes: rt('', 'v1', 'Node', 'nodes', {
     namespaced: false,
@@ -124,8 +138,25 @@ export const resources = {
 
 export type ResourceName = keyof typeof resources;
 
-/** All resources, in discovery order. */
-export const allResources: readonly ResourceType[] = Object.values(resources);
+/**
+ * The seeds' `extensions/v1beta1` Ingress (serviceName/servicePort), served for compatibility and
+ * stored as networking.k8s.io/v1. No short names: kubectl warns when two resources share one.
+ */
+export const extensionsIngresses: ResourceType = {
+  ...rt('extensions', 'v1beta1', 'Ingress', 'ingresses', { subresources: ['status'] }),
+  storageResource: 'ingresses',
+};
+
+/** All resources, in discovery order (the compatibility versions last). */
+export const allResources: readonly ResourceType[] = [
+  ...Object.values(resources),
+  extensionsIngresses,
+];
+
+/** The resource objects of `rt` are stored as (itself, or the storage version of a compatibility version). */
+export function storageResourceOf(rt: ResourceType): ResourceType {
+  return rt.storageResource === undefined ? rt : resources[rt.storageResource];
+}
 
 /** `v1` for core, `group/version` otherwise: the apiVersion field of objects. */
 export function apiVersionOf(rt: Pick<ResourceType, 'group' | 'version'>): string {
