@@ -56,7 +56,7 @@ describe('kubectl 1.32 validation and explain with our OpenAPI', { skip }, () =>
       assert.match(r.stdout, / created/);
       const writes = cap.writes.slice(n);
       assert.ok(writes.length > 0);
-      for (const w of writes) assert.equal(w.query.get('fieldValidation'), 'Strict', `${w.path}`);
+      for (const w of writes) assert.equal(w.query.get('fieldValidation'), 'Strict', w.path);
     });
   }
 
