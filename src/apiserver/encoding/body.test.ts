@@ -13,11 +13,10 @@ const svcBody = (spec: Record<string, unknown>) => ({
   metadata: { name: 'kubia' },
   spec,
 });
-const live = (): KubeObject =>
-  ({
-    ...svcBody({ ports: [{ port: 80 }] }),
-    metadata: { name: 'kubia', namespace: 'default' },
-  });
+const live = (): KubeObject => ({
+  ...svcBody({ ports: [{ port: 80 }] }),
+  metadata: { name: 'kubia', namespace: 'default' },
+});
 
 function fails(fn: () => unknown, code: number, message: string | RegExp): void {
   assert.throws(fn, (e: unknown) => {
