@@ -136,7 +136,8 @@ export async function deleteObject(
         const kv = await ctx.store.update(key, encodeObject(obj), cur.revision);
         return { obj: decodeObject(kv), deleted: false };
       } catch (e) {
-        if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && attempt < maxAttempts) continue;
+        if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && attempt < maxAttempts)
+          continue;
         throw translateStoreError(e, gr, name);
       }
     }
