@@ -346,8 +346,6 @@ export class ReplicaSetController implements Reconciler {
         }
       }),
     );
-    return error === undefined
-      ? undefined
-      : { reason: 'FailedDelete', message: (error).message };
+    return error === undefined ? undefined : { reason: 'FailedDelete', message: error.message };
   }
 }
