@@ -682,7 +682,7 @@ export class RuncRuntime implements Runtime {
   exec(id: string, options: ExecOptions): Promise<number> {
     return Promise.resolve().then(() => {
       this.#running(id);
-      return runcExec(this.#runc, id, this.#records.containerDir(id), options);
+      return runcExec(this.#runc, id, this.#records.containerDir(id), options, this.#shim);
     });
   }
 
