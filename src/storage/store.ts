@@ -105,3 +105,27 @@ export class WatchClosedError extends PorticoError {
     super('E_STORE_WATCH_CLOSED', `watch closed: ${reason}`);
   }
 }
+
+/**
+ * A read asked for a revision the store has not reached yet (etcd's ErrFutureRev). The API
+ * server answers it as kube-apiserver does: 504 Timeout with cause ResourceVersionTooLarge.
+ */
+export class FutureRevisionError extends PorticoError {
+  readonly requested: number;
+  readonly currentRevision: number;
+  constructor(requested: number, currentRevision: number) {
+    super(
+      'E_STORE_FUTURE_REVISION',
+      `revision ${requested} is newer than the store's current revision ${currentRevision}`,
+    );
+    this.requested = requested;
+    this.currentRevision = currentRevision;
+  }
+}
+
+/** An operation was attempted on a store that has been closed. */
+export class StoreClosedError extends PorticoError {
+  constructor() {
+    super('E_STORE_CLOSED', 'the store is closed');
+  }
+}
