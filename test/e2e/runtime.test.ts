@@ -85,7 +85,9 @@ async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`);
+  throw new Error(
+    `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ''}`,
+  );
 }
 
 /** Processes whose command line mentions `needle` (the shims name their bundle under the data dir). */
@@ -331,6 +333,94 @@ describe('runc runtime and pod network (e2e)', { skip }, () => {
       (await rt.list()).sandboxes.filter((x) => x.id === sb.id),
       [],
     );
+  });
+
+  it('runs the agnhost and echoserver images with the host node', async () => {
+    const a = pods['kubia-a'];
+    assert.ok(a);
+    const sb = await rt.runSandbox(pod('netexec-0'));
+    const c = await rt.createContainer(sb.id, {
+      name: 'agnhost',
+      image: 'registry.k8s.io/e2e-test-images/agnhost:2.47',
+      args: ['netexec', '--http-port=8080', '--udp-port=8081'],
+      env: [],
+      attempt: 0,
+    });
+    await rt.startContainer(c);
+    const echo = await rt.createContainer(sb.id, {
+      name: 'echo',
+      image: 'registry.k8s.io/ingressconformance/echoserver:v0.0.1',
+      env: [{ name: 'POD_NAME', value: 'netexec-0' }],
+      attempt: 0,
+    });
+    await rt.startContainer(echo);
+    const name = await waitFor('netexec to answer', async () => {
+      const r = await run(rt, a.container, [
+        'curl',
+        '-s',
+        '--max-time',
+        '2',
+        `http://${sb.ip ?? ''}:8080/hostname`,
+      ]);
+      return r.code === 0 && r.out ? r.out : undefined;
+    });
+    assert.equal(name, 'netexec-0');
+    const udp = await run(rt, a.container, [
+      'sh',
+      '-c',
+      `echo hostname | nc -u -w 1 ${sb.ip ?? ''} 8081`,
+    ]);
+    assert.equal(udp.out, 'netexec-0');
+    const body = await waitFor('the echoserver to answer', async () => {
+      const r = await run(rt, a.container, [
+        'curl',
+        '-s',
+        '--max-time',
+        '2',
+        `http://${sb.ip ?? ''}:3000/x`,
+      ]);
+      return r.code === 0 && r.out ? r.out : undefined;
+    });
+    assert.equal((JSON.parse(body) as { pod: string }).pod, 'netexec-0');
+    await rt.removeSandbox(sb.id);
+  });
+
+  it('attaches to a container with stdin, and to one with a terminal', async () => {
+    const sb = await rt.runSandbox(pod('attach'));
+    const c = await rt.createContainer(sb.id, {
+      name: 'cat',
+      image: 'busybox',
+      command: ['cat'],
+      stdin: true,
+      stdinOnce: true,
+      env: [],
+      attempt: 0,
+    });
+    await rt.startContainer(c);
+    const out = new PassThrough();
+    let seen = '';
+    out.on('data', (b: Buffer) => (seen += b.toString()));
+    await rt.attach(c, { stdin: Readable.from([Buffer.from('ping\n')]), stdout: out });
+    assert.equal(seen, 'ping\n');
+    const st = (await rt.containerStatus(c)).state;
+    assert.equal(st.state === 'exited' && st.exitCode, 0, 'stdinOnce: cat sees EOF and exits');
+    const t = await rt.createContainer(sb.id, {
+      name: 'tty',
+      image: 'busybox',
+      command: ['sh', '-c', 'tty; sleep 0.5; stty size'],
+      tty: true,
+      env: [],
+      attempt: 0,
+    });
+    await rt.startContainer(t);
+    await waitFor('the tty container to finish', async () =>
+      (await rt.containerStatus(t)).state.state === 'exited' ? true : undefined,
+    );
+    const lines: string[] = [];
+    for await (const e of rt.logs(t))
+      lines.push(Buffer.from(e.content).toString().replace(/\r$/, ''));
+    assert.match(lines[0] ?? '', /^\/dev\/pts\/\d+$/);
+    await rt.removeSandbox(sb.id);
   });
 
   it('reports an unknown image as ImageNotFoundError', async () => {
