@@ -12,7 +12,7 @@
  * the pause process, against the app's process. The peer for scale is the app itself: kubia's
  * Node process is what a pod costs anyway.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -101,24 +101,25 @@ const rt = await RuncRuntime.open({
   nodeNetns: `/run/netns/${netns}`,
 });
 
-async function answers(ip: string): Promise<boolean> {
-  try {
-    execFileSync('ip', [
-      'netns',
-      'exec',
-      netns,
-      'curl',
-      '-s',
-      '-o',
-      '/dev/null',
-      '--max-time',
-      '1',
-      `http://${ip}:${args.port}`,
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+function answers(ip: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(
+      'ip',
+      [
+        'netns',
+        'exec',
+        netns,
+        'curl',
+        '-s',
+        '-o',
+        '/dev/null',
+        '--max-time',
+        '1',
+        `http://${ip}:${args.port}`,
+      ],
+      (err) => resolve(!err),
+    );
+  });
 }
 
 try {
