@@ -241,6 +241,16 @@ describe('runc runtime and pod network (e2e)', { skip }, () => {
     });
     assert.equal(tty.code, 0);
     assert.match(tty.out, /^\/dev\/pts\/\d+\r?\n40 100\r?\n$/);
+    async function* resizes() {
+      await new Promise((r) => setTimeout(r, 100));
+      yield { width: 120, height: 50 };
+    }
+    const resized = await run(rt, a.container, ['sh', '-c', 'sleep 0.6; stty size'], {
+      tty: true,
+      initialSize: { width: 80, height: 24 },
+      resize: resizes(),
+    });
+    assert.equal(resized.out.trim(), '50 120');
     assert.equal((await run(rt, a.container, ['sh', '-c', 'kill -9 $$'])).code, 137);
   });
 

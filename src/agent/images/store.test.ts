@@ -122,4 +122,63 @@ describe('importImages()', { skip: process.getuid?.() !== 0 ? 'needs root (mknod
     assert.equal(bb.builtin, false);
     assert.ok((await store.resolve('busybox:1.36')).builtin, 'other tags stay built-in');
   });
+
+  it('imports an OCI layout (gzip layer, index with a platform list) tagged by --name', async (t) => {
+    const dir = tmp(t);
+    const layout = join(dir, 'oci');
+    const blobs = join(layout, 'blobs', 'sha256');
+    mkdirSync(blobs, { recursive: true });
+    const put = (data: Buffer): { digest: string; size: number } => {
+      const hex = createHash('sha256').update(data).digest('hex');
+      writeFileSync(join(blobs, hex), data);
+      return { digest: `sha256:${hex}`, size: data.length };
+    };
+    const content = join(dir, 'content');
+    mkdirSync(join(content, 'srv'), { recursive: true });
+    writeFileSync(join(content, 'srv/hello'), 'hi\n');
+    const layer = put(execFileSync('sh', ['-c', `tar -cf - -C ${content} srv | gzip`]));
+    const config = put(Buffer.from(JSON.stringify({ config: { Cmd: ['cat', '/srv/hello'] } })));
+    const manifest = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+        }),
+      ),
+    );
+    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+    const index = put(
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          manifests: [
+            { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, platform: { os: 'linux', architecture: 's390x' } },
+            { mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, platform: { os: 'linux', architecture: arch } },
+          ],
+        }),
+      ),
+    );
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            ...index,
+            annotations: { 'org.opencontainers.image.ref.name': '1.0' },
+          },
+        ],
+      }),
+    );
+    const store = new ImageStore({ dir: join(dir, 'images') });
+    await importImages(store, layout, { name: 'example.com/oci/app', setXattr: () => Promise.resolve() });
+    const img = await store.resolve('example.com/oci/app:1.0');
+    assert.equal(img.id, config.digest);
+    assert.deepEqual(img.config.cmd, ['cat', '/srv/hello']);
+    assert.equal(readFileSync(join(img.layers[0] ?? '', 'srv/hello'), 'utf8'), 'hi\n');
+  });
 });
