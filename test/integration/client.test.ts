@@ -1,12 +1,11 @@
 // src/client against the real API server over HTTPS (admin kubeconfig, client certificates):
 // every verb and patch type, the Status errors, paging, and informers that survive dropped
 // connections and a history that moved on (410 → relist) through a TCP proxy the test cuts.
-import { after, before, describe, test, type TestContext } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { startTestApiServer, type TestApiServer } from '../../src/testing/apiserver.js';
 import { waitFor } from '../../src/testing/wait.js';
+import { startCuttableProxy } from '../helpers/tcpproxy.js';
 import { loadRestConfig, type RestConfig } from '../../src/client/kubeconfig.js';
 import { HttpClient } from '../../src/client/http.js';
 import { SharedInformer } from '../../src/client/informer.js';
@@ -245,41 +244,6 @@ describe('HttpClient against the API server', () => {
   });
 });
 
-/** A TCP proxy to the API server that the test can cut (all connections) or hold closed. */
-async function cuttableProxy(t: TestContext | undefined, target: number) {
-  const sockets = new Set<net.Socket>();
-  let refusing = false;
-  const server = net.createServer((down) => {
-    if (refusing) {
-      down.destroy();
-      return;
-    }
-    const up = net.connect(target, '127.0.0.1');
-    for (const s of [down, up]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => undefined);
-    }
-    down.pipe(up).pipe(down);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const proxy = {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut: () => {
-      for (const s of sockets) s.destroy();
-    },
-    refuse: (on: boolean) => {
-      refusing = on;
-    },
-    close: async () => {
-      proxy.cut();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-  t?.after(proxy.close);
-  return proxy;
-}
-
 describe('informers against the API server', () => {
   test('sync, then add/update/delete in order, with the lister following', async (t) => {
     const ns = await namespace();
@@ -315,7 +279,7 @@ describe('informers against the API server', () => {
 
   test('a dropped connection is rewatched from the last resourceVersion; a lost history is relisted', async (t) => {
     const small = await startTestApiServer(t, { server: { watchCacheSize: 10 } });
-    const proxy = await cuttableProxy(t, small.port);
+    const proxy = await startCuttableProxy(t, small.port);
     const direct = new HttpClient({
       config: loadRestConfig({ kubeconfig: small.kubeconfig, env: {} }),
     });
