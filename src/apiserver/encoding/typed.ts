@@ -133,6 +133,18 @@ export interface Comparison {
   readonly modified: FieldSet;
 }
 
+/** Fields of each type that exist in Go even when the JSON omits them (computed once per type). */
+const implicitFieldsOf = new WeakMap<object, readonly Field[]>();
+function implicitFields(typeName: string): readonly Field[] {
+  const t = schemaRegistry().type(typeName);
+  let fs = implicitFieldsOf.get(t);
+  if (!fs) {
+    fs = [...t.fields.values()].filter((f) => implicitValue(f) !== undefined);
+    implicitFieldsOf.set(t, fs);
+  }
+  return fs;
+}
+
 /** What a Go struct field holds when the JSON omits it: non-pointer structs exist, empty. */
 function implicitValue(f: Field | undefined): unknown {
   if (!f || f.pointer) return undefined;
@@ -191,11 +203,7 @@ export function compare(lhs: unknown, rhs: unknown, s: Schema): Comparison {
       const lo = isObject(l) ? l : {};
       const ro = isObject(r) ? r : {};
       const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-      if (sch.kind === 'object') {
-        for (const f of schemaRegistry().type(sch.type).fields.values()) {
-          if (implicitValue(f) !== undefined) keys.add(f.name);
-        }
-      }
+      if (sch.kind === 'object') for (const f of implicitFields(sch.type)) keys.add(f.name);
       for (const k of keys) {
         const c = childOf(sch, k);
         const implicit = c.named ? implicitValue(c.field) : undefined;
