@@ -433,6 +433,26 @@ describe('runc runtime and pod network (e2e)', { skip }, () => {
     await rt.removeSandbox(sb.id);
   });
 
+  it('reports OOMKilled when a container exceeds its memory limit', async () => {
+    const sb = await rt.runSandbox(pod('oom'));
+    const c = await rt.createContainer(sb.id, {
+      name: 'hog',
+      image: 'busybox',
+      command: ['sh', '-c', 'x=a; while :; do x="$x$x"; done'],
+      resources: { memoryLimitBytes: 32 * 1024 * 1024 },
+      env: [],
+      attempt: 0,
+    });
+    await rt.startContainer(c);
+    const st = await waitFor('the hog to be killed', async () => {
+      const s = (await rt.containerStatus(c)).state;
+      return s.state === 'exited' ? s : undefined;
+    });
+    assert.equal(st.state === 'exited' && st.reason, 'OOMKilled');
+    assert.equal(st.state === 'exited' && st.exitCode, 137);
+    await rt.removeSandbox(sb.id);
+  });
+
   it('reports an unknown image as ImageNotFoundError', async () => {
     const a = pods['kubia-a'];
     assert.ok(a);
