@@ -76,7 +76,11 @@ export function jsonResponse(
   };
 }
 
-export function textResponse(status: number, body: string, contentType = 'text/plain'): BodyResponse {
+export function textResponse(
+  status: number,
+  body: string,
+  contentType = 'text/plain',
+): BodyResponse {
   return {
     kind: 'body',
     status,

@@ -31,15 +31,29 @@ export interface ResourceRoute {
 export type Route =
   | ResourceRoute
   /** /api, /apis, /apis/{g}, /api/v1, /apis/{g}/{v}. */
-  | { readonly type: 'discovery'; readonly group?: string; readonly version?: string; readonly core: boolean }
+  | {
+      readonly type: 'discovery';
+      readonly group?: string;
+      readonly version?: string;
+      readonly core: boolean;
+    }
   | { readonly type: 'version' }
-  | { readonly type: 'health'; readonly check: 'healthz' | 'livez' | 'readyz'; readonly sub?: string }
+  | {
+      readonly type: 'health';
+      readonly check: 'healthz' | 'livez' | 'readyz';
+      readonly sub?: string;
+    }
   | { readonly type: 'openapi'; readonly version: 'v2' | 'v3'; readonly key?: string }
   | { readonly type: 'metrics' }
   /** A path that names no route: 404. */
   | { readonly type: 'notFound' }
   /** A group/version/resource that is not served: 404 with kube's message. */
-  | { readonly type: 'unknownResource'; readonly group: string; readonly version: string; readonly resource: string };
+  | {
+      readonly type: 'unknownResource';
+      readonly group: string;
+      readonly version: string;
+      readonly resource: string;
+    };
 
 /** Resources by `group/version/resource`. */
 const byGVR = new Map<string, ResourceType>(
@@ -98,7 +112,8 @@ function verbFor(
 }
 
 /** The verb is undefined when the method is not allowed on the path (405). */
-export type ParsedRoute = Route | (Omit<ResourceRoute, 'verb'> & { readonly verb: Verb | undefined });
+export type ParsedRoute =
+  Route | (Omit<ResourceRoute, 'verb'> & { readonly verb: Verb | undefined });
 
 /** Parses a request path (percent-encoded, no query). */
 export function parseRoute(method: string, rawPath: string, query: URLSearchParams): ParsedRoute {
@@ -122,7 +137,9 @@ export function parseRoute(method: string, rawPath: string, query: URLSearchPara
       if (v === 'v2' && parts.length === 2) return { type: 'openapi', version: 'v2' };
       if (v === 'v3') {
         const key = parts.slice(2).join('/');
-        return key === '' ? { type: 'openapi', version: 'v3' } : { type: 'openapi', version: 'v3', key };
+        return key === ''
+          ? { type: 'openapi', version: 'v3' }
+          : { type: 'openapi', version: 'v3', key };
       }
       return { type: 'notFound' };
     }
@@ -159,7 +176,12 @@ export function parseRoute(method: string, rawPath: string, query: URLSearchPara
   let namespace: string | undefined;
   // /namespaces/{ns}/{resource}…; but /namespaces/{ns} and /namespaces/{ns}/{status|finalize}
   // are the namespace object itself.
-  if (rest[0] === 'namespaces' && rest.length >= 3 && rest[2] !== 'status' && rest[2] !== 'finalize') {
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    rest[2] !== 'status' &&
+    rest[2] !== 'finalize'
+  ) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
@@ -168,7 +190,8 @@ export function parseRoute(method: string, rawPath: string, query: URLSearchPara
   const rt = lookupResource(group, version, resource);
   if (!rt) return { type: 'unknownResource', group, version, resource };
   if (namespace !== undefined && !rt.namespaced) return { type: 'notFound' };
-  if (name === '' || (subresource === undefined && subpathParts.length > 0)) return { type: 'notFound' };
+  if (name === '' || (subresource === undefined && subpathParts.length > 0))
+    return { type: 'notFound' };
   if (subresource !== undefined && subresource !== 'proxy' && subpathParts.length > 0)
     return { type: 'notFound' };
 
@@ -179,7 +202,11 @@ export function parseRoute(method: string, rawPath: string, query: URLSearchPara
     type: 'resource',
     rt,
     verb:
-      rt.namespaced && namespace === undefined && name === undefined && verb !== 'list' && verb !== 'watch'
+      rt.namespaced &&
+      namespace === undefined &&
+      name === undefined &&
+      verb !== 'list' &&
+      verb !== 'watch'
         ? undefined
         : verb,
   };

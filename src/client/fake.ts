@@ -257,7 +257,8 @@ export class FakeClient implements Client {
   }
 
   list<T extends KubeObject>(rt: ResourceType, options: ListOptions = {}): Promise<KubeList<T>> {
-    return this.#run({ verb: 'list', rt, namespace: options.namespace, listOptions: options }, () =>
+    const { signal: _signal, ...listOptions } = options;
+    return this.#run({ verb: 'list', rt, namespace: options.namespace, listOptions }, () =>
       this.#list<T>(rt, options),
     );
   }
@@ -267,12 +268,8 @@ export class FakeClient implements Client {
     options: WatchOptions,
     signal: AbortSignal,
   ): AsyncIterable<WatchEvent<T>> {
-    const action = this.#record({
-      verb: 'watch',
-      rt,
-      namespace: options.namespace,
-      listOptions: options,
-    });
+    const { signal: _signal, ...listOptions } = options;
+    const action = this.#record({ verb: 'watch', rt, namespace: options.namespace, listOptions });
     const reacted = this.#react(action);
     if (reacted !== undefined) return reacted as AsyncIterable<WatchEvent<T>>;
     return this.#watch.watch<T>(rt, options, signal);
@@ -376,6 +373,7 @@ export class FakeClient implements Client {
   // ---- behaviour -------------------------------------------------------------------------------
 
   #list<T extends KubeObject>(rt: ResourceType, options: ListOptions): KubeList<T> {
+    options.signal?.throwIfAborted();
     let page: { rv: string; items: KubeObject[]; offset: number };
     if (options.continue) {
       const p = this.#pages.get(options.continue);

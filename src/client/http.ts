@@ -298,7 +298,12 @@ export class HttpClient implements Client {
   async #json(
     method: string,
     path: string,
-    extra: { query?: URLSearchParams; body?: unknown; contentType?: string },
+    extra: {
+      query?: URLSearchParams;
+      body?: unknown;
+      contentType?: string;
+      signal?: AbortSignal | undefined;
+    },
   ): Promise<unknown> {
     const res = await this.#do({
       method,
@@ -306,6 +311,7 @@ export class HttpClient implements Client {
       ...(extra.query ? { query: extra.query } : {}),
       ...(extra.body !== undefined ? { body: Buffer.from(JSON.stringify(extra.body)) } : {}),
       ...(extra.contentType ? { contentType: extra.contentType } : {}),
+      signal: extra.signal,
       timeoutMs: this.#timeoutMs,
     });
     try {

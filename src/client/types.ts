@@ -14,6 +14,8 @@ export interface ListOptions {
   readonly continue?: string;
   readonly resourceVersion?: string;
   readonly resourceVersionMatch?: 'Exact' | 'NotOlderThan';
+  /** Cancels a list in flight (a large list can take a while). Not sent to the server. */
+  readonly signal?: AbortSignal;
 }
 
 export interface WatchOptions extends ListOptions {

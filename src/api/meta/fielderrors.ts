@@ -13,8 +13,20 @@ export interface FieldError {
   readonly detail?: string;
 }
 
+/**
+ * A bad value already rendered the way Go's `%#v` prints it (structs, slices, maps), for the
+ * errors whose message shows a Go value (`Duplicate value: core.ServicePort{...}`).
+ */
+export class GoValue {
+  readonly repr: string;
+  constructor(repr: string) {
+    this.repr = repr;
+  }
+}
+
 /** Quotes a bad value the way apimachinery prints it: strings quoted, numbers and booleans bare. */
 export function formatBadValue(v: unknown): string {
+  if (v instanceof GoValue) return v.repr;
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return 'null';
@@ -30,15 +42,17 @@ export function fieldErrorBody(e: FieldError): string {
     case 'FieldValueForbidden':
       return d ? `Forbidden: ${d}` : 'Forbidden';
     case 'FieldValueDuplicate':
-      return `Duplicate value: ${formatBadValue(e.badValue)}`;
+      return `Duplicate value: ${formatBadValue(e.badValue)}${d ? `: ${d}` : ''}`;
     case 'FieldValueNotSupported':
       return `Unsupported value: ${formatBadValue(e.badValue)}${d ? `: ${d}` : ''}`;
     case 'FieldValueTooLong':
       return `Too long: ${d}`;
     case 'FieldValueTooMany':
-      return `Too many: ${d}`;
+      return e.badValue === undefined
+        ? `Too many: ${d}`
+        : `Too many: ${formatBadValue(e.badValue)}: ${d}`;
     case 'FieldValueNotFound':
-      return `Not found: ${formatBadValue(e.badValue)}`;
+      return `Not found: ${formatBadValue(e.badValue)}${d ? `: ${d}` : ''}`;
     case 'InternalError':
       return `Internal error: ${d}`;
     case 'FieldValueTypeInvalid':
@@ -86,6 +100,24 @@ export const tooLong = (field: string, badValue: unknown, max: number): FieldErr
   field,
   badValue,
   detail: `may not be more than ${max} bytes`,
+});
+export const notFound = (field: string, badValue: unknown, detail = ''): FieldError => ({
+  type: 'FieldValueNotFound',
+  field,
+  badValue,
+  detail,
+});
+/** `Too many: 1001: must have at most 1000 items` */
+export const tooMany = (field: string, actual: number, max: number): FieldError => ({
+  type: 'FieldValueTooMany',
+  field,
+  badValue: actual,
+  detail: `must have at most ${max} items`,
+});
+export const internalError = (field: string, detail: string): FieldError => ({
+  type: 'InternalError',
+  field,
+  detail,
 });
 /** `Unsupported value: "HTTP": supported values: "SCTP", "TCP", "UDP"` */
 export const notSupported = (

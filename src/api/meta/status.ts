@@ -99,7 +99,8 @@ export function invalid(
   name: string,
   errors: readonly FieldError[],
 ): ApiError {
-  const msgs = errors.map(fieldErrorMessage);
+  // Identical messages appear once, as in apimachinery's ErrorList.ToAggregate (causes keep all).
+  const msgs = [...new Set(errors.map(fieldErrorMessage))];
   const joined = msgs.length === 1 ? (msgs[0] ?? '') : `[${msgs.join(', ')}]`;
   const causes: StatusCause[] = errors.map(toCause);
   const qualifiedKind = group === '' ? kind : `${kind}.${group}`;

@@ -85,7 +85,10 @@ export async function createObject(
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const kv = await ctx.store.create(objectKey(rt, meta.namespace, meta.name ?? ''), encodeObject(obj));
+        const kv = await ctx.store.create(
+          objectKey(rt, meta.namespace, meta.name ?? ''),
+          encodeObject(obj),
+        );
         tx?.commit();
         return decodeObject(kv);
       } catch (e) {

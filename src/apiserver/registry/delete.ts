@@ -115,7 +115,7 @@ export async function deleteObject(
     }
     let grace = 0;
     if (rt.group === '' && rt.resource === 'pods') {
-      grace = podGracePeriod(obj as Pod, options);
+      grace = podGracePeriod(obj, options);
       if (meta.deletionTimestamp !== undefined && meta.deletionGracePeriodSeconds !== undefined) {
         // Already terminating: a delete may only shorten the grace period.
         grace = Math.min(grace, meta.deletionGracePeriodSeconds);
@@ -136,7 +136,8 @@ export async function deleteObject(
         const kv = await ctx.store.update(key, encodeObject(obj), cur.revision);
         return { obj: decodeObject(kv), deleted: false };
       } catch (e) {
-        if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && attempt < maxAttempts) continue;
+        if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && attempt < maxAttempts)
+          continue;
         throw translateStoreError(e, gr, name);
       }
     }

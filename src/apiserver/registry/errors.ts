@@ -28,7 +28,11 @@ export function translateStoreError(err: unknown, gr: GroupResource, name: strin
 }
 
 /** Runs a store call, translating its errors. */
-export async function storeCall<T>(gr: GroupResource, name: string, fn: () => Promise<T>): Promise<T> {
+export async function storeCall<T>(
+  gr: GroupResource,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (e) {

@@ -54,7 +54,9 @@ interface ContinueToken {
 }
 
 export function encodeContinue(rv: number, lastKey: string): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: lastKey })).toString('base64url');
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start: lastKey })).toString(
+    'base64url',
+  );
 }
 
 function decodeContinue(token: string, prefix: string): ContinueToken {
@@ -66,13 +68,17 @@ function decodeContinue(token: string, prefix: string): ContinueToken {
   }
   const t = parsed as { v?: unknown; rv?: unknown; start?: unknown };
   if (t.v !== 'meta.k8s.io/v1' || typeof t.rv !== 'number' || typeof t.start !== 'string')
-    throw badRequest('continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
-  if (!t.start.startsWith(prefix)) throw badRequest('continue key is not valid: key does not match the request');
+    throw badRequest(
+      'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
+  if (!t.start.startsWith(prefix))
+    throw badRequest('continue key is not valid: key does not match the request');
   return { rv: t.rv, start: t.start };
 }
 
 function parseRV(v: string): number {
-  if (!/^\d+$/.test(v)) throw badRequest(`Invalid value: "${v}": resourceVersion must be an integer`);
+  if (!/^\d+$/.test(v))
+    throw badRequest(`Invalid value: "${v}": resourceVersion must be an integer`);
   return Number(v);
 }
 
@@ -107,7 +113,12 @@ export async function listObjects(
       ...(startAfter !== undefined ? { startAfter } : {}),
       ...(limit !== undefined ? { limit } : {}),
     });
-    const out: { items: CachedObject[]; resourceVersion: number; continue?: string; remainingItemCount?: number } = {
+    const out: {
+      items: CachedObject[];
+      resourceVersion: number;
+      continue?: string;
+      remainingItemCount?: number;
+    } = {
       items: page.items,
       resourceVersion: rv,
     };
@@ -126,19 +137,29 @@ export async function listObjects(
       throw badRequest('specifying resource version is not allowed when using continue');
     const token = decodeContinue(params.continue, filter.prefix);
     if (unchangedSince(token.rv)) return fromCache(token.start, token.rv);
-    return fromStore(ctx, rt, filter, limit, token.rv, token.start, selection.matches === undefined);
+    return fromStore(
+      ctx,
+      rt,
+      filter,
+      limit,
+      token.rv,
+      token.start,
+      selection.matches === undefined,
+    );
   }
   if (match !== '' && match !== 'Exact' && match !== 'NotOlderThan')
     throw badRequest(`Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
   if (rvParam === '') {
-    if (match !== '') throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (match !== '')
+      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
     const current = await ctx.store.currentRevision();
     if (await ctx.caches.waitForRevision(current, cacheWaitMs)) return fromCache();
     return fromStore(ctx, rt, filter, limit, undefined, undefined, selection.matches === undefined);
   }
   const rv = parseRV(rvParam);
   if (match === 'Exact') {
-    if (rv === 0) throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    if (rv === 0)
+      throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
     if (unchangedSince(rv)) return fromCache(undefined, rv);
     return fromStore(ctx, rt, filter, limit, rv, undefined, selection.matches === undefined);
   }
@@ -200,7 +221,12 @@ async function fromStore(
       );
     throw translateStoreError(e, { group: rt.group, resource: rt.resource }, '');
   }
-  const out: { items: CachedObject[]; resourceVersion: number; continue?: string; remainingItemCount?: number } = {
+  const out: {
+    items: CachedObject[];
+    resourceVersion: number;
+    continue?: string;
+    remainingItemCount?: number;
+  } = {
     items,
     resourceVersion: rev ?? 0,
   };

@@ -18,9 +18,15 @@ const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** `generateName` plus 5 random characters. */
 export function generateName(base: string): string {
   let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += alphabet[randomInt(alphabet.length)];
+  for (let i = 0; i < 5; i++) suffix += alphabet.charAt(randomInt(alphabet.length));
   // Names are at most 253 characters; kube trims the base to leave room for the suffix.
   return `${base.slice(0, 253 - 5)}${suffix}`;
+}
+
+/** A JSON value as text for messages: strings as they are, anything else as JSON ('' when absent). */
+export function jsonText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** True when the value is a plain object (a decoded JSON object). */
@@ -35,31 +41,43 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 export function checkBodyType(rt: ResourceType, body: unknown): KubeObject {
   const gv = rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
   if (!isObject(body)) throw badRequest(`the body of the request was not a ${rt.kind} object`);
-  const kind = body['kind'];
-  const apiVersion = body['apiVersion'];
-  if (kind !== undefined && kind !== '' && kind !== rt.kind)
-    throw badRequest(`${String(kind)} in version "${String(apiVersion ?? gv)}" cannot be handled as a ${rt.kind}: the object provided is unrecognized (must be of type ${rt.kind})`);
-  if (apiVersion !== undefined && apiVersion !== '' && apiVersion !== gv)
-    throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${gv})`);
+  const kind = jsonText(body['kind']);
+  const apiVersion = jsonText(body['apiVersion']);
+  if (kind !== '' && kind !== rt.kind)
+    throw badRequest(
+      `${kind} in version "${apiVersion || gv}" cannot be handled as a ${rt.kind}: the object provided is unrecognized (must be of type ${rt.kind})`,
+    );
+  if (apiVersion !== '' && apiVersion !== gv)
+    throw badRequest(
+      `the API version in the data (${apiVersion}) does not match the expected API version (${gv})`,
+    );
   const meta = body['metadata'];
   if (meta !== undefined && meta !== null && !isObject(meta))
-    throw badRequest(`${rt.kind} in version "${gv}" cannot be handled as a ${rt.kind}: metadata must be an object`);
+    throw badRequest(
+      `${rt.kind} in version "${gv}" cannot be handled as a ${rt.kind}: metadata must be an object`,
+    );
   const obj = body as unknown as KubeObject;
-  obj.metadata = (meta ?? {}) as KubeObject['metadata'];
+  obj.metadata = meta ?? {};
   obj.kind = rt.kind;
   obj.apiVersion = gv;
   return obj;
 }
 
 /** The namespace of the request applied to the object: 400 when the body names another. */
-export function applyRequestNamespace(rt: ResourceType, obj: KubeObject, namespace: string | undefined): void {
+export function applyRequestNamespace(
+  rt: ResourceType,
+  obj: KubeObject,
+  namespace: string | undefined,
+): void {
   if (!rt.namespaced) {
     delete obj.metadata.namespace;
     return;
   }
   const own = obj.metadata.namespace;
   if (own !== undefined && own !== '' && namespace !== undefined && own !== namespace)
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    throw badRequest(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   if (namespace !== undefined) obj.metadata.namespace = namespace;
 }
 
@@ -67,8 +85,7 @@ export function applyRequestNamespace(rt: ResourceType, obj: KubeObject, namespa
 export function validatePathSegmentName(name: string, prefix: boolean): string[] {
   if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
   const out: string[] = [];
-  for (const bad of ['/', '%'])
-    if (name.includes(bad)) out.push(`may not contain '${bad}'`);
+  for (const bad of ['/', '%']) if (name.includes(bad)) out.push(`may not contain '${bad}'`);
   return out;
 }
 
@@ -77,9 +94,14 @@ export function validateNewName(rt: ResourceType, obj: KubeObject): void {
   const errs: FieldError[] = [];
   const name = obj.metadata.name ?? '';
   const gen = obj.metadata.generateName ?? '';
-  if (name === '' && gen === '') errs.push(field.required('metadata.name', 'name or generateName is required'));
-  if (name !== '') for (const m of validatePathSegmentName(name, false)) errs.push(field.invalid('metadata.name', name, m));
-  if (gen !== '') for (const m of validatePathSegmentName(gen, true)) errs.push(field.invalid('metadata.generateName', gen, m));
+  if (name === '' && gen === '')
+    errs.push(field.required('metadata.name', 'name or generateName is required'));
+  if (name !== '')
+    for (const m of validatePathSegmentName(name, false))
+      errs.push(field.invalid('metadata.name', name, m));
+  if (gen !== '')
+    for (const m of validatePathSegmentName(gen, true))
+      errs.push(field.invalid('metadata.generateName', gen, m));
   if (rt.namespaced && (obj.metadata.namespace ?? '') === '')
     errs.push(field.required('metadata.namespace'));
   if (errs.length > 0) throw invalid(rt.group, rt.kind, name || gen, errs);

@@ -32,7 +32,9 @@ export function fieldByPath(obj: unknown, path: string): string | undefined {
     cur = (cur as Record<string, unknown>)[part];
   }
   if (cur === undefined || cur === null) return undefined;
-  return typeof cur === 'string' ? cur : typeof cur === 'object' ? JSON.stringify(cur) : String(cur as number | boolean);
+  if (typeof cur === 'string') return cur;
+  if (typeof cur === 'number' || typeof cur === 'boolean') return String(cur);
+  return JSON.stringify(cur);
 }
 
 /** The field getter of a resource. */
@@ -51,7 +53,8 @@ export function fieldGetter(strategy: Strategy): {
     known = undefined;
   }
   return {
-    supported: (f) => f === 'metadata.name' || f === 'metadata.namespace' || known === undefined || known.has(f),
+    supported: (f) =>
+      f === 'metadata.name' || f === 'metadata.namespace' || known === undefined || known.has(f),
     get: (obj, f) => {
       if (f === 'metadata.name') return obj.metadata.name ?? '';
       if (f === 'metadata.namespace') return obj.metadata.namespace ?? '';
@@ -88,7 +91,11 @@ export function parseSelection(
   const matches = (obj: KubeObject): boolean =>
     (label === undefined || label.matches(obj.metadata.labels)) &&
     (fields === undefined || matchFields(fields, (f) => getter.get(obj, f)));
-  const out: { label?: Selector; fields?: FieldRequirement[]; matches: (o: KubeObject) => boolean } = { matches };
+  const out: {
+    label?: Selector;
+    fields?: FieldRequirement[];
+    matches: (o: KubeObject) => boolean;
+  } = { matches };
   if (label) out.label = label;
   if (fields) out.fields = fields;
   return out;

@@ -55,4 +55,10 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   allocate?(obj: T, old: T | undefined, ctx: StrategyContext): Promise<AllocationTx>;
   /** Releases what a deleted object held. */
   release?(obj: T): void;
+  /**
+   * Writes through the `finalize` subresource (namespaces): only spec.finalizers changes, so the
+   * namespace controller can let a Terminating namespace go. Main-resource updates keep them.
+   */
+  prepareForFinalizeUpdate?(obj: T, old: T): void;
+  validateFinalizeUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
 }

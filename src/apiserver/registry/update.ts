@@ -11,6 +11,7 @@ import * as field from '../../api/meta/fielderrors.js';
 import { badRequest, conflict, invalid, notFound, objectModified } from '../../api/meta/status.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { ResourceType } from '../../api/scheme.js';
+import type { Namespace } from '../../api/types/core.js';
 import { ConflictError, KeyNotFoundError } from '../../storage/store.js';
 import { updateManagedFields } from '../encoding/managedfields.js';
 import type { AllocationTx } from './strategy.js';
@@ -65,8 +66,15 @@ const keepFromOld = new Set(['metadata', 'status', 'kind', 'apiVersion']);
 function resetForStatus(obj: KubeObject, old: KubeObject): void {
   const o = obj as unknown as Record<string, unknown>;
   const prev = old as unknown as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (!keepFromOld.has(k) && !(k in prev)) Reflect.deleteProperty(o, k);
+  for (const k of Object.keys(o))
+    if (!keepFromOld.has(k) && !(k in prev)) Reflect.deleteProperty(o, k);
   for (const k of Object.keys(prev)) if (!keepFromOld.has(k)) o[k] = structuredClone(prev[k]);
+}
+
+/** A namespace also waits for its spec.finalizers (the namespace controller's `kubernetes`). */
+function namespaceFinalizersPending(rt: ResourceType, obj: KubeObject): boolean {
+  if (rt.group !== '' || rt.resource !== 'namespaces') return false;
+  return ((obj as Namespace).spec?.finalizers ?? []).length > 0;
 }
 
 /** kube's BeforeUpdate: what an update may never change, taken from the stored object. */
@@ -75,7 +83,9 @@ function preserveMetadata(rt: ResourceType, obj: KubeObject, old: KubeObject): v
   const o = old.metadata;
   if ((m.uid ?? '') === '') m.uid = o.uid ?? '';
   else if (m.uid !== o.uid)
-    throw invalid(rt.group, rt.kind, o.name ?? '', [field.invalid('metadata.uid', m.uid, 'field is immutable')]);
+    throw invalid(rt.group, rt.kind, o.name ?? '', [
+      field.invalid('metadata.uid', m.uid, 'field is immutable'),
+    ]);
   if (o.creationTimestamp) m.creationTimestamp = o.creationTimestamp;
   if (o.deletionTimestamp) m.deletionTimestamp = o.deletionTimestamp;
   else delete m.deletionTimestamp;
@@ -117,7 +127,13 @@ export async function updateObject(
         return { obj: created, created: true };
       } catch (e) {
         // Lost a race with another create: update what is there now.
-        if (attempt < maxAttempts && e instanceof Error && 'reason' in e && e.reason === 'AlreadyExists') continue;
+        if (
+          attempt < maxAttempts &&
+          e instanceof Error &&
+          'reason' in e &&
+          e.reason === 'AlreadyExists'
+        )
+          continue;
         throw e;
       }
     }
@@ -125,17 +141,22 @@ export async function updateObject(
     const obj = await req.mutate(structuredClone(old));
     setTypeMeta(rt, obj);
     if ((obj.metadata.name ?? '') !== req.name)
-      throw badRequest(`the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${req.name})`);
+      throw badRequest(
+        `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${req.name})`,
+      );
     if (rt.namespaced) {
       const ns = obj.metadata.namespace ?? '';
       if (ns !== '' && ns !== req.namespace)
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       obj.metadata.namespace = req.namespace ?? '';
     } else delete obj.metadata.namespace;
 
     const sentRV = obj.metadata.resourceVersion ?? '';
     const conditional = sentRV !== '';
-    if (conditional && sentRV !== String(cur.revision)) throw conflict(gr, req.name, objectModified);
+    if (conditional && sentRV !== String(cur.revision))
+      throw conflict(gr, req.name, objectModified);
 
     preserveMetadata(rt, obj, old);
     let tx: AllocationTx | undefined;
@@ -180,7 +201,8 @@ export async function updateObject(
       const finalized =
         obj.metadata.deletionTimestamp !== undefined &&
         (obj.metadata.finalizers ?? []).length === 0 &&
-        (old.metadata.deletionGracePeriodSeconds ?? 0) === 0;
+        (old.metadata.deletionGracePeriodSeconds ?? 0) === 0 &&
+        !namespaceFinalizersPending(rt, obj);
       if (finalized) {
         const { revision } = await ctx.store.delete(key, cur.revision);
         tx?.commit();
@@ -193,7 +215,11 @@ export async function updateObject(
       return { obj: decodeObject(kv), created: false };
     } catch (e) {
       tx?.revert();
-      if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && !conditional && attempt < maxAttempts)
+      if (
+        (e instanceof ConflictError || e instanceof KeyNotFoundError) &&
+        !conditional &&
+        attempt < maxAttempts
+      )
         continue;
       throw translateStoreError(e, gr, req.name);
     }

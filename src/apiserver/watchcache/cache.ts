@@ -136,7 +136,9 @@ export class ResourceCache {
         lastKey = key;
       } else remaining++;
     }
-    return remaining > 0 && lastKey !== undefined ? { items, remaining, lastKey } : { items, remaining };
+    return remaining > 0 && lastKey !== undefined
+      ? { items, remaining, lastKey }
+      : { items, remaining };
   }
 
   /**

@@ -7,7 +7,11 @@
  */
 import {
   filterMatches,
-  type CachedObject, type CacheEvent, type ObjectFilter, type WatchOutput } from './types.js';
+  type CachedObject,
+  type CacheEvent,
+  type ObjectFilter,
+  type WatchOutput,
+} from './types.js';
 
 export interface WatcherOptions {
   readonly filter: ObjectFilter;
@@ -93,7 +97,8 @@ export class CacheWatcher implements AsyncIterable<WatchOutput> {
       case 'MODIFIED':
         if (cur && old) return { type: 'MODIFIED', object: ev.object };
         if (cur) return { type: 'ADDED', object: ev.object };
-        if (old && ev.prev) return { type: 'DELETED', object: ev.prev.withResourceVersion(ev.revision) };
+        if (old && ev.prev)
+          return { type: 'DELETED', object: ev.prev.withResourceVersion(ev.revision) };
         return undefined;
     }
   }
