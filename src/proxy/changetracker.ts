@@ -4,12 +4,20 @@
  * the runner's sync reads. Updates that change nothing the proxy uses (a resourceVersion bump,
  * a managedFields rewrite, an unrelated annotation) are not changes: they cost no sync.
  */
-import type { Service } from '../api/types/core.js';
+import type { Node, Service } from '../api/types/core.js';
 import type { EndpointSlice } from '../api/types/discovery.js';
 import { annotationLastChangeTriggerTime, labelServiceName } from '../api/types/discovery.js';
 import { endpointsByPort, endpointsFor } from './endpoints.js';
 import { serviceKey, servicePorts } from './serviceport.js';
-import type { IPFamily, ServicePortEntry } from './types.js';
+import type { IPFamily, NodeInfo, ServicePortEntry } from './types.js';
+
+/** The node the proxy runs on, as far as the rules depend on it. */
+export interface NodeState extends NodeInfo {
+  /** `spec.podCIDRs` (or `spec.podCIDR`). */
+  readonly podCIDRs: readonly string[];
+}
+
+export const labelZone = 'topology.kubernetes.io/zone';
 
 /** What a sync gets: the Services that changed, and when their endpoint changes began. */
 export interface PendingChanges {
@@ -29,6 +37,8 @@ export interface ClusterStateView {
   service(key: string): Service | undefined;
   /** Slices of a Service. */
   slices(key: string): readonly EndpointSlice[];
+  /** The node this proxy runs on. */
+  node(): NodeState;
 }
 
 function sliceService(slice: EndpointSlice): string | undefined {
@@ -45,12 +55,44 @@ function serviceSig(s: Service): string {
 }
 
 export class ClusterState implements ClusterStateView {
+  #node: NodeState;
   readonly #services = new Map<string, Service>();
   readonly #slices = new Map<string, Map<string, EndpointSlice>>();
   #dirty = new Set<string>();
   #triggers = new Map<string, number[]>();
   #serviceChanges = 0;
   #endpointChanges = 0;
+  #pendingServiceChanges = 0;
+  #pendingEndpointChanges = 0;
+
+  constructor(nodeName = '') {
+    this.#node = { name: nodeName, zone: undefined, podCIDRs: [] };
+  }
+
+  node(): NodeState {
+    return this.#node;
+  }
+
+  /** Records the proxy's own Node. Returns true when something the rules use changed. */
+  updateNode(node: Node | undefined): boolean {
+    const zone = node?.metadata.labels?.[labelZone];
+    const spec = node?.spec;
+    const podCIDRs =
+      spec?.podCIDRs && spec.podCIDRs.length > 0
+        ? spec.podCIDRs
+        : spec?.podCIDR
+          ? [spec.podCIDR]
+          : [];
+    const next: NodeState = {
+      name: this.#node.name,
+      zone: zone === '' ? undefined : zone,
+      podCIDRs,
+    };
+    if (next.zone === this.#node.zone && next.podCIDRs.join(',') === this.#node.podCIDRs.join(','))
+      return false;
+    this.#node = next;
+    return true;
+  }
 
   /** Records a Service add, update or delete. Returns true when it is a change. */
   updateService(prev: Service | undefined, next: Service | undefined): boolean {
@@ -70,6 +112,7 @@ export class ClusterState implements ClusterStateView {
     }
     this.#dirty.add(key);
     this.#serviceChanges++;
+    this.#pendingServiceChanges++;
     return true;
   }
 
@@ -115,7 +158,10 @@ export class ClusterState implements ClusterStateView {
         }
       }
     }
-    if (changed) this.#endpointChanges++;
+    if (changed) {
+      this.#endpointChanges++;
+      this.#pendingEndpointChanges++;
+    }
     return changed;
   }
 
@@ -129,6 +175,11 @@ export class ClusterState implements ClusterStateView {
     return this.#dirty.size;
   }
 
+  /** Changes recorded since the last takeChanges (kube-proxy's *_changes_pending). */
+  get pendingChanges(): { services: number; endpoints: number } {
+    return { services: this.#pendingServiceChanges, endpoints: this.#pendingEndpointChanges };
+  }
+
   /** Counters of changes seen since start (service, endpoint). */
   get changeCounts(): { services: number; endpoints: number } {
     return { services: this.#serviceChanges, endpoints: this.#endpointChanges };
@@ -139,6 +190,8 @@ export class ClusterState implements ClusterStateView {
     const out = { services: this.#dirty, triggerTimes: this.#triggers };
     this.#dirty = new Set();
     this.#triggers = new Map();
+    this.#pendingServiceChanges = 0;
+    this.#pendingEndpointChanges = 0;
     return out;
   }
 

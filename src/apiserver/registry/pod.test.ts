@@ -333,19 +333,18 @@ test('Pod status writes: IPs are checked, the spec stays, nodeName cannot move',
   await p.create(pods, pod('web', [{ name: 'web', image: 'luksa/kubia' }], { nodeName: 'node-1' }));
   const running = await p.update<Pod>(
     pods,
-    (cur) =>
-      ({
-        ...cur,
-        spec: { ...cur.spec, nodeName: 'node-1', containers: [] },
-        status: {
-          phase: 'Running',
-          podIP: '10.244.1.5',
-          podIPs: [{ ip: '10.244.1.5' }],
-          hostIP: '192.168.49.2',
-          hostIPs: [{ ip: '192.168.49.2' }],
-          qosClass: 'BestEffort',
-        },
-      }),
+    (cur) => ({
+      ...cur,
+      spec: { ...cur.spec, nodeName: 'node-1', containers: [] },
+      status: {
+        phase: 'Running',
+        podIP: '10.244.1.5',
+        podIPs: [{ ip: '10.244.1.5' }],
+        hostIP: '192.168.49.2',
+        hostIPs: [{ ip: '192.168.49.2' }],
+        qosClass: 'BestEffort',
+      },
+    }),
     ref,
     { status: true },
   );

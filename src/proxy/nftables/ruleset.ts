@@ -17,6 +17,7 @@ import type {
   ServicePortInfo,
 } from '../types.js';
 import { joinHostPort } from '../types.js';
+import type { UdpPortState } from '../conntrack.js';
 import type { Fragment, NftChain, NftElement, NftSet } from './model.js';
 import { nftFamily } from './model.js';
 import { TableIndex, renderCanonical } from './index.js';
@@ -248,6 +249,8 @@ export interface ServicePortFacts {
   /** Addresses that lead to the Service port (ClusterIP, external IPs, LB IPs). */
   readonly frontends: readonly string[];
   readonly hasEndpoints: boolean;
+  /** For UDP ports: what conntrack cleanup compares between syncs. */
+  readonly udp: UdpPortState | undefined;
 }
 
 export interface BuiltServicePort {
@@ -404,6 +407,16 @@ export function servicePortFragment(
       reachable: c.allReachable,
       frontends: [sp.clusterIP, ...externals],
       hasEndpoints: c.hasAny,
+      udp:
+        sp.protocol === 'UDP'
+          ? {
+              frontends: [
+                ...[sp.clusterIP, ...externals].map((ip) => ({ ip, port: sp.port })),
+                ...(sp.nodePort > 0 ? [{ port: sp.nodePort }] : []),
+              ],
+              endpoints: [...new Set(c.allReachable.map((ep) => ep.ip))],
+            }
+          : undefined,
     },
   };
 }

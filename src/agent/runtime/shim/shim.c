@@ -21,6 +21,9 @@
  *       drained: an exit file means the log is complete). SIGTERM/SIGINT to the shim kill the
  *       container and remove it from runc (`runc delete --force`) first, so a container never
  *       outlives its monitor.
+ *
+ *   portico-shim setxattr PATH NAME VALUE
+ *       lsetxattr(2), for image import (`trusted.overlay.opaque`); Debian has no setfattr by default.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +40,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -307,7 +311,7 @@ static pid_t spawn(const struct opts *o, char *const argv[], int in, int out, in
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
   signal(SIGHUP, SIG_DFL);
-  execv(o->runc, argv);
+  execvp(o->runc, argv);
   _exit(127);
 }
 
@@ -433,6 +437,10 @@ static int run(const struct opts *o) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     char msg[2048];
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+      report("error cannot execute %s\n", o->runc);
+      return 1;
+    }
     runc_error(runclog, msg, sizeof msg);
     report("error %s\n", msg);
     runc_delete(o);
@@ -579,6 +587,13 @@ static int run(const struct opts *o) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "pause") == 0) run_pause();
+  if (argc == 5 && strcmp(argv[1], "setxattr") == 0) {
+    if (lsetxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) < 0) {
+      fprintf(stderr, "setxattr %s %s: %s\n", argv[2], argv[3], strerror(errno));
+      return 1;
+    }
+    return 0;
+  }
   if (argc < 2 || strcmp(argv[1], "run") != 0) {
     fprintf(stderr, "usage: portico-shim pause | run --runc P --root D --id I --bundle D --log F --exit F [--tty] [--stdin FIFO] [--ctl FIFO] [--oom F] [--log-max N]\n");
     return 2;
