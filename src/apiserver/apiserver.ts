@@ -10,7 +10,6 @@
 import type { ClusterConfig } from '../api/cluster.js';
 import { defaultClusterConfig } from '../api/cluster.js';
 import { allResources, resources, storageResourceOf } from '../api/scheme.js';
-import type { Node } from '../api/types/core.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log/logger.js';
 import { Registry as MetricsRegistry } from '../lib/metrics.js';
@@ -59,6 +58,8 @@ export interface ApiServerOptions {
   readonly eventTtlMs?: number;
   readonly reconcileIntervalMs?: number;
   readonly compactIntervalMs?: number;
+  /** Events the watch cache remembers per resource (default 2,000). */
+  readonly watchCacheSize?: number;
 }
 
 /** The names every serving certificate covers. */
@@ -132,7 +133,12 @@ export class ApiServer {
 
     const stop = new AbortController();
     const stored = [...new Set(allResources.map(storageResourceOf))];
-    const caches = new CacheSet({ store: o.store, resources: stored, logger: log });
+    const caches = new CacheSet({
+      store: o.store,
+      resources: stored,
+      logger: log,
+      ...(o.watchCacheSize !== undefined ? { historySize: o.watchCacheSize } : {}),
+    });
     await caches.start(stop.signal);
     const strategies = buildStrategies(config);
     const registry = new Registry({
@@ -148,8 +154,7 @@ export class ApiServer {
 
     const metrics = new MetricsRegistry();
     const agents = new AgentDialer({
-      getNode: async (name) =>
-        (await registry.tryGet(resources.nodes, undefined, name)) as Node | undefined,
+      getNode: async (name) => await registry.tryGet(resources.nodes, undefined, name),
       clientCert: credentials.kubeletClient.cert,
       clientKey: credentials.kubeletClient.key,
       logger: log,

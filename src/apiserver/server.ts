@@ -28,7 +28,9 @@ export interface ApiServerListenOptions {
   readonly port: number;
 }
 
-function clientCertificateOf(socket: TLSSocket): ClientCertificate | undefined {
+function clientCertificateOf(s: unknown): ClientCertificate | undefined {
+  // An https server's request sockets are TLS sockets.
+  const socket = s as TLSSocket;
   const peer = socket.getPeerCertificate();
   if (!peer || Object.keys(peer).length === 0) return undefined;
   const subject = peer.subject as unknown as
@@ -141,7 +143,7 @@ export class ApiServerListener {
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const { path, query } = splitUrl(req.url);
-      const cert = clientCertificateOf(req.socket as TLSSocket);
+      const cert = clientCertificateOf(req.socket);
       void o.handler.upgrade(
         {
           method: req.method ?? 'GET',
@@ -179,7 +181,7 @@ export class ApiServerListener {
         return;
       }
       const { path, query } = splitUrl(req.url);
-      const cert = clientCertificateOf(req.socket as TLSSocket);
+      const cert = clientCertificateOf(req.socket);
       const r = await handler.handle({
         method: req.method ?? 'GET',
         path,

@@ -32,6 +32,8 @@ export interface CaptureServer {
   readonly writes: Captured[];
   /** Objects served for GET by path (`/api/v1/namespaces/default/services/x`). */
   readonly objects: Map<string, unknown>;
+  /** Serve /openapi/v3 (true by default); without it kubectl falls back to its compiled-in types. */
+  openapi: boolean;
   /** What a write answers: defaults to 201 with `{kind, apiVersion, metadata: {name}}`. */
   respond: (w: Captured, res: ServerResponse) => void;
   /** Runs kubectl 1.32 against the server with a private kubeconfig and cache. */
@@ -103,8 +105,8 @@ export async function startCaptureServer(): Promise<CaptureServer> {
           }
           return notFound(res, path);
         }
-        if (path === '/openapi/v3') return send(res, 200, openapiV3Index());
-        if (path.startsWith('/openapi/v3/')) {
+        if (path === '/openapi/v3' && cap.openapi) return send(res, 200, openapiV3Index());
+        if (path.startsWith('/openapi/v3/') && cap.openapi) {
           const doc = openapiV3Document(path.slice('/openapi/v3/'.length));
           return doc ? send(res, 200, doc) : notFound(res, path);
         }
@@ -142,6 +144,7 @@ export async function startCaptureServer(): Promise<CaptureServer> {
     writes,
     objects,
     dir,
+    openapi: true,
     respond(w, res) {
       const name = w.path.split('/').pop() ?? 'x';
       send(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: { name }, status: 'Success' });

@@ -115,7 +115,7 @@ export async function deleteObject(
     }
     let grace = 0;
     if (rt.group === '' && rt.resource === 'pods') {
-      grace = podGracePeriod(obj as Pod, options);
+      grace = podGracePeriod(obj, options);
       if (meta.deletionTimestamp !== undefined && meta.deletionGracePeriodSeconds !== undefined) {
         // Already terminating: a delete may only shorten the grace period.
         grace = Math.min(grace, meta.deletionGracePeriodSeconds);

@@ -40,7 +40,7 @@ function selectorString(rt: ResourceType, obj: Scalable): string {
   const sel = obj.spec?.selector;
   if (sel === undefined) return '';
   if (rt.group === '') return selectorFromSet(sel as Record<string, string>).toString();
-  return selectorFromLabelSelector(sel as LabelSelector).toString();
+  return selectorFromLabelSelector(sel).toString();
 }
 
 /** The Scale view of an object. */
@@ -110,7 +110,7 @@ export async function scaleVerb(
     if (kind === 'apply')
       throw badRequest('server-side apply is not supported on the scale subresource');
     const patch = decodeRequestBody(req.body, header(req, 'content-type')).object;
-    desired = (cur) => applyPatch(kind, scaleOf(srt, cur), patch, scaleResource) as Scale;
+    desired = (cur) => applyPatch(kind, scaleOf(srt, cur), patch, scaleResource);
   }
   const res = await ctx.registry.update(
     srt,
