@@ -173,3 +173,53 @@ export async function setPodStatus(
     }
   }
 }
+
+/**
+ * Plays the kubelet of one node until the signal aborts (polling every 50 ms): every pod bound
+ * to the node gets Running, an IP from `10.244.<nodeIndex>.0/24` and Ready (unless listed in
+ * `unready`); a pod being deleted is finished (deleted with grace 0) as a kubelet does once its
+ * containers stopped. Returns a handle to mark pods unready and to stop.
+ */
+export function startFakeKubelet(
+  client: Client,
+  node: string,
+  options: { subnet?: number; signal: AbortSignal },
+): { unready: Set<string>; done: Promise<void> } {
+  const unready = new Set<string>();
+  const ips = new Map<string, string>();
+  let next = 2;
+  const loop = async (): Promise<void> => {
+    while (!options.signal.aborted) {
+      try {
+        const pods = (await client.list<Pod>(resources.pods, {})).items.filter(
+          (p) => p.spec?.nodeName === node,
+        );
+        for (const p of pods) {
+          const ns = p.metadata.namespace ?? 'default';
+          const name = p.metadata.name ?? '';
+          const key = `${ns}/${name}`;
+          if (p.metadata.deletionTimestamp !== undefined) {
+            await client
+              .delete(resources.pods, ns, name, { gracePeriodSeconds: 0 })
+              .catch(() => undefined);
+            continue;
+          }
+          const want = !unready.has(key);
+          const isReady = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+          if (p.status?.podIP !== undefined && isReady === want && p.status.phase === 'Running')
+            continue;
+          let ip = ips.get(p.metadata.uid ?? '') ?? p.status?.podIP;
+          if (ip === undefined) {
+            ip = `10.244.${options.subnet ?? 0}.${next++}`;
+            ips.set(p.metadata.uid ?? '', ip);
+          }
+          await setPodStatus(client, ns, name, { ip, ready: want }).catch(() => undefined);
+        }
+      } catch {
+        // the API server is restarting, or the test is ending
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { unready, done: loop() };
+}
