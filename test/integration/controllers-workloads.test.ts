@@ -204,7 +204,7 @@ test(
     );
 
     // The same ReplicaSet again: it adopts the three orphans instead of creating.
-    await k(api, ['create', '-f', '-'], seed('my-kubia-rs.yaml').split('---')[0]!);
+    await k(api, ['create', '-f', '-'], seed('my-kubia-rs.yaml').split('---')[0]);
     await waitFor(
       async () =>
         (await livePods(client, 'app=kubia')).every(
