@@ -63,8 +63,10 @@ export class SchedulerController implements Reconciler {
   register(queue: WorkQueue): void {
     this.#queue = queue;
     this.#pods.addHandlers({
-      onAdd: (pod) => this.#observe(pod, queue),
-      onUpdate: (_old, pod) => this.#observe(pod, queue),
+      onAdd: (pod) => this.#observe(pod, queue, true),
+      // Our own PodScheduled=False write comes back as an update: not a reason to try again
+      // (node changes and the 30 s retry are).
+      onUpdate: (old, pod) => this.#observe(pod, queue, !needsScheduling(old)),
       onDelete: (pod) => {
         this.#setBound(objectKey(pod), undefined);
         this.#assumed.delete(objectKey(pod));
@@ -77,13 +79,13 @@ export class SchedulerController implements Reconciler {
     this.#nodes.addHandlers({ onAdd: retryPending, onUpdate: retryPending });
   }
 
-  #observe(pod: Pod, queue: WorkQueue): void {
+  #observe(pod: Pod, queue: WorkQueue, enqueue: boolean): void {
     const key = objectKey(pod);
     const node = pod.spec?.nodeName ?? '';
     const counts = node !== '' && !isPodTerminal(pod);
     this.#setBound(key, counts ? node : undefined);
     if (node !== '') this.#assumed.delete(key);
-    if (needsScheduling(pod)) queue.add(key);
+    if (enqueue && needsScheduling(pod)) queue.add(key);
   }
 
   #setBound(key: string, node: string | undefined): void {
