@@ -134,6 +134,22 @@ function componentArgs(plan: SandboxPlan, host: SandboxHost, component: string):
       ];
     case 'controllers':
       return ['--kubeconfig', kubeconfig];
+    case 'proxy':
+      return ['--kubeconfig', kubeconfig, '--hostname-override', host.name];
+    case 'agent':
+      return [
+        '--kubeconfig',
+        kubeconfig,
+        '--node-name',
+        host.name,
+        '--data-dir',
+        dataDir,
+        '--node-ip',
+        host.ip,
+        // One cgroup per sandbox node, so nodes never share (or clean up) each other's.
+        '--cgroup-root',
+        `/portico-${plan.name}-${host.name}`,
+      ];
     default:
       return ['--kubeconfig', kubeconfig, '--node-name', host.name, '--data-dir', dataDir];
   }
