@@ -287,8 +287,7 @@ export class PodSyncer {
           later(await this.#startOrBackoff(pod, c, sandbox, view, volumes, true));
           return { ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
         }
-        if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, true))
-          return { requeueAfterMs: 0 };
+        if (await this.#restartIfUnhealthy(pod, c, cur)) return { requeueAfterMs: 0 };
         if (this.#o.prober.started(cur.id) === false) return {};
         continue;
       }
@@ -307,7 +306,11 @@ export class PodSyncer {
       spec.containers.map(async (c) => {
         const cur = inSandbox(c.name);
         if (cur?.state.state === 'running') {
-          if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, false)) later(0);
+          if (!(await this.#restartIfUnhealthy(pod, c, cur))) return;
+          // killed for a failed probe or a new image: start the next instance now
+          later(
+            await this.#startOrBackoff(pod, c, sandbox, this.#o.cache.get(uid), volumes, false),
+          );
           return;
         }
         if (cur?.state.state === 'exited') {
@@ -364,15 +367,7 @@ export class PodSyncer {
   }
 
   /** Kills a running container whose liveness/startup probe failed or whose image changed. */
-  async #restartIfUnhealthy(
-    pod: Pod,
-    c: Container,
-    cur: RtContainer,
-    _sandbox: Sandbox,
-    _view: PodRuntimeView,
-    _volumes: ReadonlyMap<string, { path: string; readOnly: boolean }>,
-    _init: boolean,
-  ): Promise<boolean> {
+  async #restartIfUnhealthy(pod: Pod, c: Container, cur: RtContainer): Promise<boolean> {
     const failed = this.#o.prober.failed(cur.id);
     const imageChanged = (cur.annotations[annotations.image] ?? c.image) !== c.image;
     if (!failed && !imageChanged) return false;
