@@ -83,6 +83,14 @@ export const annotations = {
 
 const minGraceSeconds = 2;
 
+/**
+ * When to look again after an image error: kubelet requeues a pod whose sync failed after 10 s
+ * with up to 50 % jitter, so ErrImagePull and ImagePullBackOff alternate as the back-off grows.
+ */
+function imageRetryMs(): number {
+  return Math.round(10_000 * (1 + Math.random() * 0.5));
+}
+
 function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
@@ -455,7 +463,7 @@ export class PodSyncer {
         this.#setReason(pod, c.name, 'ImagePullBackOff', msg);
         this.#event(pod, 'Normal', 'BackOff', msg);
         this.#event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
-        return this.imageBackoff.get(pullKey) + 10;
+        return imageRetryMs();
       }
       this.#event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const why = `failed to pull and unpack image "${image}": ${errorMessage(e)}`;
@@ -463,7 +471,7 @@ export class PodSyncer {
       this.#event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       this.imageBackoff.next(pullKey, this.#o.clock.now());
       this.#setReason(pod, c.name, 'ErrImagePull', why);
-      return this.imageBackoff.get(pullKey) + 10;
+      return imageRetryMs();
     }
     // ---- environment and mounts ----
     let spec: ContainerSpec;
