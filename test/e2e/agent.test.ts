@@ -444,7 +444,7 @@ describe('node agent (e2e, sandbox with 2 nodes)', { skip }, () => {
     assert.equal((await k(['exec', '-n', 'seeds', name, '--', 'hostname'])).trim(), name);
   });
 
-  it('portico sandbox down leaves no namespace, link, process, mount or cgroup', async () => {
+  it('portico sandbox down leaves no namespace, link, process, mount or cgroup', () => {
     const name = sb.name;
     const dataDir = sb.dataDir('node1');
     const root = process.env['PORTICO_ROOT'] ?? process.cwd();
