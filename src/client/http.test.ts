@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { HttpClient } from './http.js';
+import { connect } from './connect.js';
 import { sendJson, startScriptedServer } from './httptest.js';
 import { resources } from '../api/scheme.js';
 import { conflict, isApiError } from '../api/meta/status.js';
@@ -507,4 +508,46 @@ test('HttpClient speaks mutual TLS with the kubeconfig CA and client certificate
   });
   const insecure = client(t, { config: { ...base, insecureSkipTLSVerify: true } });
   assert.equal((await insecure.get(resources.services, 'default', 'web')).metadata.name, 'web');
+});
+
+test('HttpClient resends a GET whose connection was reset before an answer, but never a POST', async (t) => {
+  let resets = 1;
+  const s = await startScriptedServer(t, (req, res) => {
+    if (resets > 0) {
+      resets--;
+      res.socket?.destroy();
+      return;
+    }
+    sendJson(res, req.method === 'POST' ? 201 : 200, svc('web'));
+  });
+  const c = client(t, { config: s.config });
+  assert.equal((await c.get(resources.services, 'default', 'web')).metadata.name, 'web');
+  assert.equal(s.requests.length, 2);
+  resets = 1;
+  await assert.rejects(
+    c.create(resources.services, svc('web')),
+    (e) => e instanceof ClientError && e.code === 'E_CLIENT_TRANSPORT',
+  );
+  assert.equal(s.requests.length, 3, 'the POST was not sent twice');
+});
+
+test('connect() builds an HttpClient from a kubeconfig file', async (t) => {
+  const s = await startScriptedServer(t, (_req, res) => sendJson(res, 200, svc('web')));
+  const dir = mkdtempSync(join(tmpdir(), 'ptest-connect-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const kc = join(dir, 'config');
+  writeFileSync(
+    kc,
+    `current-context: c
+clusters: [{ name: k, cluster: { server: "${s.url}" } }]
+users: [{ name: u, user: { token: abc } }]
+contexts: [{ name: c, context: { cluster: k, user: u, namespace: team } }]
+`,
+  );
+  const { client: c, config } = connect({ kubeconfig: kc, env: {}, userAgent: 'portico-proxy' });
+  t.after(() => c.close());
+  assert.equal(config.namespace, 'team');
+  await c.get(resources.services, 'default', 'web');
+  assert.equal(s.requests[0]?.headers['authorization'], 'Bearer abc');
+  assert.equal(s.requests[0]?.headers['user-agent'], 'portico-proxy');
 });

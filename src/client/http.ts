@@ -57,6 +57,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+function isConnectionReset(e: unknown): boolean {
+  if (!(e instanceof ClientError) || e.code !== 'E_CLIENT_TRANSPORT') return false;
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
 function requestError(message: string): ClientError {
   return new ClientError('E_CLIENT_REQUEST', message);
 }
@@ -339,6 +345,9 @@ export class HttpClient implements Client {
         opened = await this.#transport.open(ex);
       } catch (e) {
         this.#observe(ex.method, 'error', started);
+        // A kept-alive connection the server closed just as we reused it: reads are safe to
+        // send again (client-go retries GETs on a connection reset the same way).
+        if (ex.method === 'GET' && attempt < this.#maxRetries && isConnectionReset(e)) continue;
         throw e;
       }
       const { response, finish, timedOut } = opened;

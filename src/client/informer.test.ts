@@ -298,3 +298,33 @@ test('InformerFactory shares one informer per resource and filter, and starts la
   assert.equal(factory.hasSynced(), true);
   assert.equal(fake.actions.filter((a) => a.verb === 'list').length, 3);
 });
+
+test('SharedInformer applies its transform before caching and delivering', async (t) => {
+  const clock = new FakeClock();
+  const fake = new FakeClient({
+    clock,
+    objects: [
+      { ...svc('a'), metadata: { ...svc('a').metadata, managedFields: [{ manager: 'kubectl' }] } },
+    ],
+  });
+  const inf = new SharedInformer<Service>({
+    client: fake,
+    resource: resources.services,
+    clock,
+    transform: (o) => {
+      delete o.metadata.managedFields;
+      return o;
+    },
+  });
+  const seen: unknown[] = [];
+  inf.addHandlers({ onAdd: (o) => seen.push(o.metadata.managedFields) });
+  const ac = new AbortController();
+  const run = inf.run(ac.signal);
+  t.after(async () => {
+    ac.abort();
+    await run;
+  });
+  await inf.waitForSync(AbortSignal.timeout(5000));
+  assert.deepEqual(seen, [undefined]);
+  assert.equal(inf.lister.get('default', 'a')?.metadata.managedFields, undefined);
+});

@@ -27,7 +27,7 @@ import { objectKey } from './keys.js';
 import { Indexer, type IndexFunc } from './lister.js';
 import type { Client, EventHandlers, Informer, Lister, ListOptions } from './types.js';
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   readonly client: Client;
   readonly resource: ResourceType;
   /** Watch one namespace only; all namespaces when unset. */
@@ -42,6 +42,12 @@ export interface InformerOptions {
   readonly backoff?: { readonly baseMs: number; readonly capMs: number };
   /** Seconds a watch asks the server to stay open; default random 300–600. */
   readonly watchTimeoutSeconds?: () => number;
+  /**
+   * Applied to every object before it is cached and handed to handlers (client-go's
+   * SetTransform): slim objects down, e.g. drop metadata.managedFields. Must return an object
+   * with the same namespace, name and resourceVersion.
+   */
+  readonly transform?: (obj: T) => T;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -61,6 +67,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
   readonly #pageSize: number;
   readonly #backoffOptions: { readonly baseMs: number; readonly capMs: number };
   readonly #watchTimeout: () => number;
+  readonly #transform: ((obj: T) => T) | undefined;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #syncWaiters = new Set<() => void>();
@@ -68,7 +75,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
   #running = false;
   #rv = '';
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.resource = options.resource;
     this.#client = options.client;
     this.#listOptions = {
@@ -81,6 +88,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
     this.#backoffOptions = options.backoff ?? { baseMs: 1000, capMs: 30_000 };
     this.#watchTimeout =
       options.watchTimeoutSeconds ?? (() => 300 + Math.floor(Math.random() * 300));
+    this.#transform = options.transform;
     this.#clock = options.clock ?? realClock;
     const group = options.resource.group === '' ? '' : `.${options.resource.group}`;
     this.#log = (options.logger ?? discardLogger).child({
@@ -323,7 +331,7 @@ export class SharedInformer<T extends KubeObject> implements Informer<T> {
   #typed(obj: T): T {
     obj.kind ??= this.resource.kind;
     obj.apiVersion ??= apiVersionOf(this.resource);
-    return obj;
+    return this.#transform ? this.#transform(obj) : obj;
   }
 }
 

@@ -39,6 +39,17 @@ export class TokenBucket {
   }
 
   /**
+   * Reserves a token and returns how long the caller must wait before using it (0 = now), for
+   * callers that schedule instead of sleeping (the work queue's overall retry limit).
+   */
+  reserve(): number {
+    if (this.#qps <= 0) return 0;
+    this.#refill();
+    this.#tokens -= 1;
+    return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#qps) * 1000);
+  }
+
+  /**
    * Resolves when the caller may send. Rejects with the clock's AbortError when the signal fires
    * first; the reserved token is returned then.
    */

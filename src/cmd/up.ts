@@ -1,5 +1,143 @@
-/** `portico up`: not built yet (see the open issues). */
-export function run(_args: string[]): Promise<number> {
-  console.error('portico up: not implemented yet');
-  return Promise.resolve(1);
+/**
+ * `portico up`: everything on this machine, in the foreground. Starts `portico apiserver`, then
+ * each other component once the previous one is ready, restarts a crashed one, and stops them
+ * in reverse order on Ctrl-C or SIGTERM. Writes the admin kubeconfig to <data-dir>/kubeconfig
+ * and prints its path.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { defaultDataDir } from './datadir.js';
+import { loggerFromFlags, logOptions, untilStopped } from './lifecycle.js';
+import { Supervisor, type SupervisedComponent } from './supervise.js';
+
+/** What a component's arguments may depend on. */
+export interface UpContext {
+  readonly dataDir: string;
+  readonly nodeName: string;
+  /** `<data-dir>/kubeconfigs/<component>.kubeconfig` (written by the API server). */
+  kubeconfig(component: 'controllers' | 'agent' | 'proxy' | 'dns'): string;
+  /** Flags given to `portico up` that every component takes (log format, verbosity). */
+  readonly common: readonly string[];
+  /** Flags of `portico up` meant for the API server. */
+  readonly apiserverArgs: readonly string[];
+}
+
+export interface UpComponent {
+  readonly name: string;
+  args(ctx: UpContext): string[];
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * The components `portico up` runs, in start order. Each branch adds its entry (one line) when
+ * its component can run: controllers, agent, proxy, dns.
+ */
+export const upComponents: readonly UpComponent[] = [
+  { name: 'apiserver', args: (c) => ['--data-dir', c.dataDir, ...c.apiserverArgs, ...c.common] },
+  {
+    name: 'controllers',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('controllers'),
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' ? ['--cluster-cidr', a] : [],
+      ),
+      ...c.common,
+    ],
+  },
+];
+
+const usage = `Usage: portico up [flags]
+
+Runs every Portico component on this machine in the foreground: ${upComponents.map((c) => c.name).join(', ')}.
+Ctrl-C stops them all, in reverse order. The admin kubeconfig is written to <data-dir>/kubeconfig.
+
+Flags:
+  --data-dir DIR                     state and credentials (default ${defaultDataDir()})
+  --node-name NAME                   this machine's node name (default: the hostname)
+  --store, --bind-address, --secure-port, --advertise-address, --tls-san,
+  --service-cluster-ip-range, --service-node-port-range, --cluster-cidr
+                                     passed to the API server (see portico apiserver --help)
+  --log-format json|text             log format (default text)
+  -v N                               log verbosity`;
+
+const apiserverFlags = [
+  'store',
+  'bind-address',
+  'secure-port',
+  'advertise-address',
+  'service-cluster-ip-range',
+  'service-node-port-range',
+  'cluster-cidr',
+] as const;
+
+export async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'data-dir': { type: 'string' },
+      'node-name': { type: 'string' },
+      'tls-san': { type: 'string', multiple: true, default: [] },
+      ...Object.fromEntries(apiserverFlags.map((f) => [f, { type: 'string' as const }])),
+      ...logOptions,
+      'log-format': { type: 'string', default: 'text' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const log = loggerFromFlags(values, 'up');
+  const dataDir = values['data-dir'] ?? defaultDataDir();
+  const nodeName = values['node-name'] ?? hostname().toLowerCase();
+  const apiserverArgs: string[] = ['--node-name', nodeName];
+  const raw = values as Record<string, string | string[] | boolean | undefined>;
+  for (const f of apiserverFlags) {
+    const v = raw[f];
+    if (typeof v === 'string') apiserverArgs.push(`--${f}`, v);
+  }
+  for (const san of values['tls-san']) apiserverArgs.push('--tls-san', san);
+  const ctx: UpContext = {
+    dataDir,
+    nodeName,
+    kubeconfig: (c) => join(dataDir, 'kubeconfigs', `${c}.kubeconfig`),
+    common: ['--log-format', values['log-format'], '-v', values.v],
+    apiserverArgs,
+  };
+  const bin = process.argv[1];
+  if (bin === undefined) throw new Error('cannot tell where the portico executable is');
+  const supervisor = new Supervisor({ command: [process.execPath, bin], logger: log });
+  const stopped = untilStopped(async (reason) => {
+    log.info('Stopping Portico', { reason });
+    await supervisor.stop();
+  });
+  try {
+    for (const c of upComponents) {
+      const spec: SupervisedComponent = {
+        name: c.name,
+        args: c.args(ctx),
+        ...(c.readyTimeoutMs !== undefined ? { readyTimeoutMs: c.readyTimeoutMs } : {}),
+      };
+      await supervisor.start(spec);
+      if (c.name === 'apiserver') {
+        const kubeconfig = join(dataDir, 'kubeconfig');
+        console.log(`Kubeconfig: ${kubeconfig}\n  export KUBECONFIG=${kubeconfig}`);
+      }
+    }
+  } catch (e) {
+    log.error(e, 'Starting Portico failed; stopping what started');
+    await supervisor.stop();
+    return 1;
+  }
+  log.info('Portico is up', { components: upComponents.map((c) => c.name).join(',') });
+  try {
+    await Promise.race([stopped, supervisor.failed]);
+  } catch (e) {
+    log.error(e, 'A component failed for good; stopping Portico');
+    await supervisor.stop();
+    return 1;
+  }
+  return 0;
 }

@@ -19,3 +19,15 @@ test('Registry.expose() renders counters, gauges and cumulative histogram bucket
   assert.match(text, /^portico_sync_seconds_bucket\{le="\+Inf"\} 2$/m);
   assert.match(text, /^portico_sync_seconds_count 2$/m);
 });
+
+test('Registry returns the metric already registered under a name, and refuses a type clash', () => {
+  const r = new Registry();
+  const a = r.counter('portico_things_total', 'Things.');
+  const b = r.counter('portico_things_total', 'Things.');
+  assert.equal(a, b);
+  a.inc();
+  b.inc();
+  assert.equal((r.expose().match(/# TYPE portico_things_total/g) ?? []).length, 1);
+  assert.match(r.expose(), /^portico_things_total 2$/m);
+  assert.throws(() => r.gauge('portico_things_total', 'Things.'), /another type/);
+});

@@ -123,7 +123,18 @@ export function exponentialBuckets(start: number, factor: number, count: number)
 /** A set of metrics served together. */
 export class Registry {
   readonly #metrics: Metric[] = [];
+  /**
+   * Adds a metric. A name registered before returns the first metric instead, so components that
+   * share a registry (several HttpClients, several controllers) share its series.
+   * @throws Error when the name is taken by a metric of another type.
+   */
   register<M extends Metric>(m: M): M {
+    const existing = this.#metrics.find((x) => x.name === m.name);
+    if (existing) {
+      if (existing.constructor !== m.constructor)
+        throw new Error(`metric ${m.name} is already registered with another type`);
+      return existing as M;
+    }
     this.#metrics.push(m);
     return m;
   }

@@ -39,6 +39,8 @@ export interface PodNetwork {
   ipOf(sandboxId: string): Promise<string | undefined>;
   /** Releases every IP whose owner is not in `liveSandboxIds` (after an agent restart). */
   gc(liveSandboxIds: ReadonlySet<string>): Promise<void>;
-  /** The node's own address on the pod network (the gateway), for hostNetwork pods' status. */
+  /** Removes everything the network made on the node (bridge, veths, rules, IPAM state). */
+  remove(): Promise<void>;
+  /** The node's own address on the pod network (the gateway). */
   readonly gateway: string;
 }

@@ -282,6 +282,11 @@ export interface ContainerConfigInput {
   /** Host paths hidden from the container (the data dirs: other pods' files, credentials). */
   readonly maskedPaths: readonly string[];
   readonly cgroupParent: string;
+  /**
+   * RLIMIT_NOFILE (soft = hard) of the process; default 1048576 (containerd's). It may not exceed
+   * the runtime's own hard limit: runc sets it after dropping CAP_SYS_RESOURCE.
+   */
+  readonly maxOpenFiles?: number;
   /** The user from the image's `User` resolved to ids (the caller reads /etc/passwd). */
   readonly imageUser?: { readonly uid: number; readonly gid: number };
 }
@@ -334,7 +339,13 @@ export function containerConfig(input: ContainerConfigInput): OciSpec {
       env: mergeEnv(image.env ?? [], input.hostname, spec.env),
       cwd: spec.workingDir || image.workingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1048576, soft: 1048576 }],
+      rlimits: [
+        {
+          type: 'RLIMIT_NOFILE',
+          hard: input.maxOpenFiles ?? 1048576,
+          soft: input.maxOpenFiles ?? 1048576,
+        },
+      ],
       noNewPrivileges: false,
     },
     root: { path: 'rootfs', readonly: spec.readOnlyRootFilesystem ?? false },

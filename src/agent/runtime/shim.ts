@@ -5,7 +5,7 @@
  * session of its own, so it outlives the agent.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { RuntimeError } from './errors.js';
@@ -92,7 +92,17 @@ export async function startShim(o: ShimStart): Promise<ShimStarted> {
   child.unref();
   const m = /^ok (\d+)$/.exec(text);
   if (m && child.pid !== undefined) return { pid: Number(m[1]), shimPid: child.pid };
-  throw new RuntimeError(
-    text.startsWith('error ') ? text.slice(6) : `portico-shim failed: ${text || 'no report'}`,
-  );
+  let detail = '';
+  for (const f of ['runc.log', 'shim.log']) {
+    try {
+      const lines = readFileSync(join(o.bundle, f), 'utf8').trim().split('\n').filter(Boolean);
+      if (lines.length > 0) detail += ` [${f}: ${lines.slice(-3).join(' | ')}]`;
+    } catch {
+      // absent
+    }
+  }
+  const message = text.startsWith('error ')
+    ? text.slice(6)
+    : `portico-shim failed: ${text || 'no report'}`;
+  throw new RuntimeError(message === 'runc create failed' ? message + detail : message);
 }

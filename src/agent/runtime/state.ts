@@ -23,7 +23,7 @@ export interface SandboxRecord {
   /** `creating` until the namespaces, network and files are all in place. */
   phase: 'creating' | 'ready' | 'stopped';
   pausePid?: number;
-  pauseStartTime?: number;
+  pauseStartTime?: number | undefined;
   ip?: string;
   prefixLength?: number;
   gateway?: string;
@@ -41,9 +41,9 @@ export interface ContainerRecord {
   readonly sharedPid: boolean;
   phase: 'creating' | 'created';
   pid?: number;
-  pidStartTime?: number;
+  pidStartTime?: number | undefined;
   shimPid?: number;
-  shimStartTime?: number;
+  shimStartTime?: number | undefined;
   startedAt?: string;
 }
 

@@ -42,7 +42,7 @@ export function fieldErrorBody(e: FieldError): string {
     case 'FieldValueForbidden':
       return d ? `Forbidden: ${d}` : 'Forbidden';
     case 'FieldValueDuplicate':
-      return `Duplicate value: ${formatBadValue(e.badValue)}`;
+      return `Duplicate value: ${formatBadValue(e.badValue)}${d ? `: ${d}` : ''}`;
     case 'FieldValueNotSupported':
       return `Unsupported value: ${formatBadValue(e.badValue)}${d ? `: ${d}` : ''}`;
     case 'FieldValueTooLong':

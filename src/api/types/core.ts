@@ -166,6 +166,9 @@ export interface VolumeMount {
   mountPath: string;
   readOnly?: boolean;
   subPath?: string;
+  subPathExpr?: string;
+  mountPropagation?: 'None' | 'HostToContainer' | 'Bidirectional';
+  recursiveReadOnly?: 'Disabled' | 'IfPossible' | 'Enabled';
 }
 
 export interface Container {
@@ -193,6 +196,10 @@ export interface Container {
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;
+  /** Init containers only: `Always` makes it a sidecar. */
+  restartPolicy?: 'Always';
+  resizePolicy?: { resourceName: string; restartPolicy: 'NotRequired' | 'RestartContainer' }[];
+  volumeDevices?: { name: string; devicePath: string }[];
 }
 
 export interface Volume {
@@ -211,6 +218,47 @@ export interface Volume {
     defaultMode?: number;
     optional?: boolean;
   };
+  persistentVolumeClaim?: { claimName: string; readOnly?: boolean };
+  downwardAPI?: {
+    items?: {
+      path: string;
+      fieldRef?: { apiVersion?: string; fieldPath: string };
+      resourceFieldRef?: { containerName?: string; resource: string; divisor?: IntOrString };
+      mode?: number;
+    }[];
+    defaultMode?: number;
+  };
+  projected?: { sources?: Record<string, unknown>[]; defaultMode?: number };
+  nfs?: { server: string; path: string; readOnly?: boolean };
+  csi?: {
+    driver: string;
+    readOnly?: boolean;
+    fsType?: string;
+    volumeAttributes?: Record<string, string>;
+    nodePublishSecretRef?: { name?: string };
+  };
+  ephemeral?: { volumeClaimTemplate?: Record<string, unknown> };
+  image?: { reference?: string; pullPolicy?: 'Always' | 'Never' | 'IfNotPresent' };
+  /** Cloud and legacy in-tree volume sources, accepted and stored as given. */
+  gcePersistentDisk?: Record<string, unknown>;
+  awsElasticBlockStore?: Record<string, unknown>;
+  gitRepo?: Record<string, unknown>;
+  iscsi?: Record<string, unknown>;
+  glusterfs?: Record<string, unknown>;
+  rbd?: Record<string, unknown>;
+  flexVolume?: Record<string, unknown>;
+  cinder?: Record<string, unknown>;
+  cephfs?: Record<string, unknown>;
+  flocker?: Record<string, unknown>;
+  fc?: Record<string, unknown>;
+  azureFile?: Record<string, unknown>;
+  vsphereVolume?: Record<string, unknown>;
+  quobyte?: Record<string, unknown>;
+  azureDisk?: Record<string, unknown>;
+  photonPersistentDisk?: Record<string, unknown>;
+  portworxVolume?: Record<string, unknown>;
+  scaleIO?: Record<string, unknown>;
+  storageos?: Record<string, unknown>;
 }
 
 export interface PodDNSConfig {
@@ -255,6 +303,33 @@ export interface PodSpec {
   securityContext?: Record<string, unknown>;
   affinity?: Record<string, unknown>;
   preemptionPolicy?: string;
+  imagePullSecrets?: { name?: string }[];
+  ephemeralContainers?: (Container & { targetContainerName?: string })[];
+  shareProcessNamespace?: boolean;
+  priorityClassName?: string;
+  runtimeClassName?: string;
+  overhead?: Record<string, IntOrString>;
+  topologySpreadConstraints?: {
+    maxSkew: number;
+    topologyKey: string;
+    whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+    labelSelector?: LabelSelector;
+    minDomains?: number;
+    nodeAffinityPolicy?: 'Honor' | 'Ignore';
+    nodeTaintsPolicy?: 'Honor' | 'Ignore';
+    matchLabelKeys?: string[];
+  }[];
+  setHostnameAsFQDN?: boolean;
+  os?: { name: 'linux' | 'windows' };
+  hostUsers?: boolean;
+  schedulingGates?: { name: string }[];
+  resourceClaims?: {
+    name: string;
+    resourceClaimName?: string;
+    resourceClaimTemplateName?: string;
+  }[];
+  /** Pod-level resource requirements. */
+  resources?: { limits?: Record<string, IntOrString>; requests?: Record<string, IntOrString> };
 }
 
 export interface ContainerStateWaiting {
@@ -289,6 +364,19 @@ export interface ContainerStatus {
   imageID: string;
   containerID?: string;
   started?: boolean;
+  allocatedResources?: Record<string, IntOrString>;
+  resources?: { limits?: Record<string, IntOrString>; requests?: Record<string, IntOrString> };
+  volumeMounts?: {
+    name: string;
+    mountPath: string;
+    readOnly?: boolean;
+    recursiveReadOnly?: string;
+  }[];
+  user?: { linux?: { uid: number; gid: number; supplementalGroups?: number[] } };
+  allocatedResourcesStatus?: {
+    name: string;
+    resources?: { resourceID: string; health?: string }[];
+  }[];
 }
 
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
@@ -307,6 +395,9 @@ export interface PodStatus {
   containerStatuses?: ContainerStatus[];
   qosClass?: string;
   nominatedNodeName?: string;
+  ephemeralContainerStatuses?: ContainerStatus[];
+  resize?: string;
+  resourceClaimStatuses?: { name: string; resourceClaimName?: string }[];
 }
 
 export interface Pod extends KubeObject {
@@ -366,6 +457,10 @@ export interface NodeSpec {
   providerID?: string;
   unschedulable?: boolean;
   taints?: Taint[];
+  /** Deprecated; accepted and ignored. */
+  configSource?: Record<string, unknown>;
+  /** Deprecated; accepted and ignored. */
+  externalID?: string;
 }
 
 export interface NodeStatus {
@@ -388,6 +483,11 @@ export interface NodeStatus {
     architecture: string;
   };
   images?: { names?: string[]; sizeBytes?: number }[];
+  volumesInUse?: string[];
+  volumesAttached?: { name: string; devicePath: string }[];
+  config?: Record<string, unknown>;
+  runtimeHandlers?: { name?: string; features?: { recursiveReadOnlyMounts?: boolean } }[];
+  features?: { supplementalGroupsPolicy?: boolean };
 }
 
 export interface Node extends KubeObject {

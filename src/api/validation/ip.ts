@@ -50,7 +50,7 @@ function parseIPv6(s: string): bigint | undefined {
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const head = halves[0] ? (halves[0].split(':') ?? []) : [];
+  const head = halves[0] ? halves[0].split(':') : [];
   const rest = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
   const missing = 8 - head.length - rest.length;
   if (halves.length === 1 && missing !== 0) return undefined;

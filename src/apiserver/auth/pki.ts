@@ -15,13 +15,14 @@ const algorithm = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const signing = { name: 'ECDSA', hash: 'SHA-256' } as const;
 const dayMs = 24 * 3600 * 1000;
 
-/** The WebCrypto types as @peculiar/x509 declares them (the DOM lib is not in our tsconfig). */
-type XCrypto = Parameters<typeof x509.cryptoProvider.set>[0];
-type XSelfSigned = Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0];
-type CryptoKeyPair = XSelfSigned['keys'];
-type CryptoKey = CryptoKeyPair['privateKey'];
+/**
+ * Node's WebCrypto types. @peculiar/x509 declares its parameters with the DOM lib's types, which
+ * are not in our tsconfig; values cross into it as `never` (Node's objects are the same thing).
+ */
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto as unknown as XCrypto);
+x509.cryptoProvider.set(webcrypto as never);
 
 /** A certificate and its private key, PEM-encoded. */
 export interface CertKeyPem {
@@ -47,10 +48,7 @@ function toPem(der: ArrayBuffer, label: string): string {
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
-  return toPem(
-    await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey),
-    'PRIVATE KEY',
-  );
+  return toPem(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
 function escapeRdn(v: string): string {
@@ -62,10 +60,7 @@ function subjectOf(cn: string, orgs: readonly string[] = []): string {
 }
 
 async function newKeys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(algorithm, true, [
-    'sign',
-    'verify',
-  ])) as unknown as CryptoKeyPair;
+  return await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
 }
 
 function serial(): string {
@@ -95,7 +90,7 @@ export class ClusterCA {
       name: `CN=${escapeRdn(`${name}@${Math.floor(now / 1000)}`)}`,
       notBefore: new Date(now - 3600_000),
       notAfter: new Date(now + 3650 * dayMs),
-      keys,
+      keys: keys as never,
       signingAlgorithm: signing,
       extensions: [
         new x509.BasicConstraintsExtension(true, undefined, true),
@@ -116,9 +111,7 @@ export class ClusterCA {
   static async load(certPem: string, keyPem: string): Promise<ClusterCA> {
     const cert = new x509.X509Certificate(certPem);
     const der = x509.PemConverter.decodeFirst(keyPem);
-    const key = (await webcrypto.subtle.importKey('pkcs8', der, algorithm, true, [
-      'sign',
-    ])) as unknown as CryptoKey;
+    const key = await webcrypto.subtle.importKey('pkcs8', der, algorithm, true, ['sign']);
     return new ClusterCA(certPem, cert, key);
   }
 
@@ -131,8 +124,8 @@ export class ClusterCA {
       issuer: this.#cert.subject,
       notBefore: new Date(now - 3600_000),
       notAfter: new Date(now + days * dayMs),
-      publicKey: keys.publicKey,
-      signingKey: this.#key,
+      publicKey: keys.publicKey as never,
+      signingKey: this.#key as never,
       signingAlgorithm: signing,
       extensions: [
         new x509.BasicConstraintsExtension(false, undefined, true),

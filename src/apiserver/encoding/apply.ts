@@ -25,7 +25,7 @@ import {
   type ManagerRecord,
   type Managers,
 } from './managedfields.js';
-import type { KindRef } from './strict.js';
+import { typeError, type KindRef } from './strict.js';
 import { compare, merge, removeItems, toFieldSet, TypedError, withNamedFields } from './typed.js';
 
 export interface ApplyOptions {
@@ -192,6 +192,10 @@ export function serverSideApply(
   const t = kindSchema(rt);
   if (!t) throw badRequest(`no schema for ${apiVersion}, Kind=${rt.kind}`);
   const s: Schema = { kind: 'object', type: t.name };
+  const where = `${applied.metadata?.namespace ?? ''}/${applied.metadata?.name ?? ''}; ${apiVersion}, Kind=${rt.kind}`;
+  const terr = typeError(rt, applied);
+  if (terr !== undefined)
+    throw badRequest(`failed to create typed patch object (${where}): ${terr}`);
   const live = withoutManagedFields(current);
 
   let managers: Managers;
@@ -221,8 +225,6 @@ export function serverSideApply(
       merged = merge(live, applied, s);
     } catch (e) {
       if (e instanceof TypedError) {
-        const m = applied.metadata;
-        const where = `${m?.namespace ?? ''}/${m?.name ?? ''}; ${apiVersion}, Kind=${rt.kind}`;
         throw badRequest(`failed to create typed patch object (${where}): ${e.message}`);
       }
       throw e;

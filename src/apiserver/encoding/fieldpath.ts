@@ -205,11 +205,17 @@ export class FieldSet {
     return out;
   }
 
+  /** The elements of this level (members and children), in structured-merge-diff's order. */
+  private sortedElements(): string[] {
+    const pes = [...new Set([...this.members, ...this.children.keys()])];
+    if (pes.every((pe) => pe.startsWith('f:'))) return pes.sort();
+    return pes.sort(comparePathElements);
+  }
+
   /** Every member path, in sorted order. */
   paths(prefix: readonly string[] = []): string[][] {
     const out: string[][] = [];
-    const pes = [...new Set([...this.members, ...this.children.keys()])].sort(comparePathElements);
-    for (const pe of pes) {
+    for (const pe of this.sortedElements()) {
       if (this.members.has(pe)) out.push([...prefix, pe]);
       const c = this.children.get(pe);
       if (c) out.push(...c.paths([...prefix, pe]));
@@ -220,12 +226,12 @@ export class FieldSet {
   /** The FieldsV1 JSON form. */
   toFieldsV1(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    const pes = [...new Set([...this.members, ...this.children.keys()])].sort(comparePathElements);
-    for (const pe of pes) {
+    for (const pe of this.sortedElements()) {
       const c = this.children.get(pe);
-      const sub = c && !c.isEmpty() ? c.toFieldsV1() : {};
-      if (this.members.has(pe) && Object.keys(sub).length > 0) out[pe] = { '.': {}, ...sub };
-      else if (this.members.has(pe) || Object.keys(sub).length > 0) out[pe] = sub;
+      const sub = c ? c.toFieldsV1() : {};
+      const hasChildren = Object.keys(sub).length > 0;
+      if (this.members.has(pe)) out[pe] = hasChildren ? { '.': {}, ...sub } : sub;
+      else if (hasChildren) out[pe] = sub;
     }
     return out;
   }

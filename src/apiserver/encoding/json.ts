@@ -45,21 +45,17 @@ export function duplicateJsonFields(text: string): string[] {
   };
   const str = (): string => {
     const start = i;
-    i++; // opening quote
-    let escaped = false;
-    while (i < text.length) {
-      const c = text.charCodeAt(i);
-      if (c === 0x5c) {
-        escaped = true;
-        i += 2;
-        continue;
-      }
-      if (c === 0x22) break;
-      i++;
+    let j = text.indexOf('"', i + 1);
+    // A quote preceded by an odd number of backslashes is escaped: keep looking.
+    for (;;) {
+      let k = j - 1;
+      while (text.charCodeAt(k) === 0x5c) k--;
+      if ((j - 1 - k) % 2 === 0) break;
+      j = text.indexOf('"', j + 1);
     }
-    i++; // closing quote
+    i = j + 1;
     const raw = text.slice(start, i);
-    return escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+    return raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
   };
   const value = (path: string): void => {
     ws();
@@ -116,8 +112,20 @@ export function duplicateJsonFields(text: string): string[] {
       str();
       return;
     }
-    // number, true, false, null
-    while (i < text.length && !/[\s,}\]]/.test(text[i] ?? '')) i++;
+    // number, true, false, null: up to the next delimiter
+    for (; i < text.length; i++) {
+      const d = text.charCodeAt(i);
+      if (
+        d === 0x2c ||
+        d === 0x7d ||
+        d === 0x5d ||
+        d === 0x20 ||
+        d === 0x0a ||
+        d === 0x0d ||
+        d === 0x09
+      )
+        break;
+    }
   };
   value('');
   return out;

@@ -56,9 +56,10 @@ const specialComponents: Readonly<Record<string, { name: string; schema: Json }>
   },
   intstr: {
     name: 'io.k8s.apimachinery.pkg.util.intstr.IntOrString',
+    // No `type`: kubectl explain then names it IntOrString, as with kube-apiserver's document.
     schema: {
-      type: 'string',
       format: 'int-or-string',
+      'x-kubernetes-int-or-string': true,
       description: 'A number or a string: a port number or a port name.',
     },
   },

@@ -18,6 +18,7 @@ import { ApiError, badRequest, statusOf } from '../../api/meta/status.js';
 import type { Schema } from '../../api/schema/dsl.js';
 import { schemaRegistry } from '../../api/schema/registry.js';
 import { cloneJson, isObject, jsonEqual, type JsonObject } from '../../api/schema/walk.js';
+import { goValue } from './gofmt.js';
 
 const directive = '$patch';
 const setElementOrderPrefix = '$setElementOrder/';
@@ -32,22 +33,9 @@ const errBadSetElementOrder = 'invalid patch format of setElementOrder list';
 function unprocessable(message: string): ApiError {
   return new ApiError(
     statusOf(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-      causes: [{ reason: 'FieldValueInvalid', message }],
+      causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
     }),
   );
-}
-
-/** Go's %v rendering of a JSON value, for messages that quote patch content. */
-function goValue(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
-  if (isObject(v)) {
-    return `map[${Object.keys(v)
-      .sort()
-      .map((k) => `${k}:${goValue(v[k])}`)
-      .join(' ')}]`;
-  }
-  if (v === null || v === undefined) return '<nil>';
-  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 interface Meta {

@@ -13,7 +13,6 @@
  * `resources`) always exists; our JSON objects may omit them. `compare` treats such fields as
  * present-and-empty, so ownership records match kube's (no `.` entry for `f:spec`).
  */
-import { badRequest } from '../../api/meta/status.js';
 import type { Field, Schema } from '../../api/schema/dsl.js';
 import { schemaRegistry } from '../../api/schema/registry.js';
 import { cloneJson, isObject, jsonEqual, type JsonObject } from '../../api/schema/walk.js';
@@ -133,6 +132,18 @@ export interface Comparison {
   readonly modified: FieldSet;
 }
 
+/** Fields of each type that exist in Go even when the JSON omits them (computed once per type). */
+const implicitFieldsOf = new WeakMap<object, readonly Field[]>();
+function implicitFields(typeName: string): readonly Field[] {
+  const t = schemaRegistry().type(typeName);
+  let fs = implicitFieldsOf.get(t);
+  if (!fs) {
+    fs = [...t.fields.values()].filter((f) => implicitValue(f) !== undefined);
+    implicitFieldsOf.set(t, fs);
+  }
+  return fs;
+}
+
 /** What a Go struct field holds when the JSON omits it: non-pointer structs exist, empty. */
 function implicitValue(f: Field | undefined): unknown {
   if (!f || f.pointer) return undefined;
@@ -191,11 +202,7 @@ export function compare(lhs: unknown, rhs: unknown, s: Schema): Comparison {
       const lo = isObject(l) ? l : {};
       const ro = isObject(r) ? r : {};
       const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-      if (sch.kind === 'object') {
-        for (const f of schemaRegistry().type(sch.type).fields.values()) {
-          if (implicitValue(f) !== undefined) keys.add(f.name);
-        }
-      }
+      if (sch.kind === 'object') for (const f of implicitFields(sch.type)) keys.add(f.name);
       for (const k of keys) {
         const c = childOf(sch, k);
         const implicit = c.named ? implicitValue(c.field) : undefined;
@@ -363,9 +370,4 @@ export function withNamedFields(set: FieldSet, s: Schema | undefined): FieldSet 
     out.children.set(pe, withNamedFields(c, childSchema));
   }
   return out;
-}
-
-/** Converts a TypedError to the 400 kube-apiserver answers for an unusable applied configuration. */
-export function typedErrorToApi(e: TypedError, what: string): Error {
-  return badRequest(`failed to create typed ${what} object: ${e.message}`);
 }

@@ -149,7 +149,7 @@ export class AgentDialer implements AgentConnector {
     });
     await new Promise<void>((resolve, reject) => {
       upstream.once('secureConnect', resolve);
-      upstream.once('error', (e) =>
+      upstream.once('error', (e: Error) =>
         reject(
           serviceUnavailable(
             `error dialing the node agent at ${address.host}:${address.port}: ${e.message}`,

@@ -194,7 +194,7 @@ export async function proxyVerb(
   for (const [k, v] of Object.entries(res.headers))
     if (v !== undefined && !hopByHop.has(k)) headers[k] = v;
   const status = res.statusCode ?? 502;
-  const type = String(res.headers['content-type'] ?? '');
+  const type = res.headers['content-type'] ?? '';
   if (type.startsWith('text/html') && res.headers['content-encoding'] === undefined) {
     const prefix = req.path.slice(0, req.path.length - subpath.length).replace(/\/$/, '');
     return {

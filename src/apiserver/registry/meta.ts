@@ -18,9 +18,15 @@ const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
 /** `generateName` plus 5 random characters. */
 export function generateName(base: string): string {
   let suffix = '';
-  for (let i = 0; i < 5; i++) suffix += alphabet[randomInt(alphabet.length)];
+  for (let i = 0; i < 5; i++) suffix += alphabet.charAt(randomInt(alphabet.length));
   // Names are at most 253 characters; kube trims the base to leave room for the suffix.
   return `${base.slice(0, 253 - 5)}${suffix}`;
+}
+
+/** A JSON value as text for messages: strings as they are, anything else as JSON ('' when absent). */
+export function jsonText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** True when the value is a plain object (a decoded JSON object). */
@@ -35,15 +41,15 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 export function checkBodyType(rt: ResourceType, body: unknown): KubeObject {
   const gv = rt.group === '' ? rt.version : `${rt.group}/${rt.version}`;
   if (!isObject(body)) throw badRequest(`the body of the request was not a ${rt.kind} object`);
-  const kind = body['kind'];
-  const apiVersion = body['apiVersion'];
-  if (kind !== undefined && kind !== '' && kind !== rt.kind)
+  const kind = jsonText(body['kind']);
+  const apiVersion = jsonText(body['apiVersion']);
+  if (kind !== '' && kind !== rt.kind)
     throw badRequest(
-      `${String(kind)} in version "${String(apiVersion ?? gv)}" cannot be handled as a ${rt.kind}: the object provided is unrecognized (must be of type ${rt.kind})`,
+      `${kind} in version "${apiVersion || gv}" cannot be handled as a ${rt.kind}: the object provided is unrecognized (must be of type ${rt.kind})`,
     );
-  if (apiVersion !== undefined && apiVersion !== '' && apiVersion !== gv)
+  if (apiVersion !== '' && apiVersion !== gv)
     throw badRequest(
-      `the API version in the data (${String(apiVersion)}) does not match the expected API version (${gv})`,
+      `the API version in the data (${apiVersion}) does not match the expected API version (${gv})`,
     );
   const meta = body['metadata'];
   if (meta !== undefined && meta !== null && !isObject(meta))
@@ -51,7 +57,7 @@ export function checkBodyType(rt: ResourceType, body: unknown): KubeObject {
       `${rt.kind} in version "${gv}" cannot be handled as a ${rt.kind}: metadata must be an object`,
     );
   const obj = body as unknown as KubeObject;
-  obj.metadata = (meta ?? {}) as KubeObject['metadata'];
+  obj.metadata = meta ?? {};
   obj.kind = rt.kind;
   obj.apiVersion = gv;
   return obj;

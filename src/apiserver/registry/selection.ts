@@ -32,11 +32,9 @@ export function fieldByPath(obj: unknown, path: string): string | undefined {
     cur = (cur as Record<string, unknown>)[part];
   }
   if (cur === undefined || cur === null) return undefined;
-  return typeof cur === 'string'
-    ? cur
-    : typeof cur === 'object'
-      ? JSON.stringify(cur)
-      : String(cur as number | boolean);
+  if (typeof cur === 'string') return cur;
+  if (typeof cur === 'number' || typeof cur === 'boolean') return String(cur);
+  return JSON.stringify(cur);
 }
 
 /** The field getter of a resource. */

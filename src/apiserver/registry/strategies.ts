@@ -89,12 +89,10 @@ export function buildStrategies(config: ClusterConfig, options: StrategyOptions 
           value: p.value,
         });
       }
-      options.logger
-        ?.v(2)
-        .info('Repaired service allocations', {
-          services: services.length,
-          problems: problems.length,
-        });
+      options.logger?.v(2).info('Repaired service allocations', {
+        services: services.length,
+        problems: problems.length,
+      });
     },
   };
 }

@@ -11,11 +11,10 @@ import type { KubeObject, LabelSelector } from '../../api/meta/types.js';
 import type { ResourceType } from '../../api/scheme.js';
 import type { Scale } from '../../api/types/apps.js';
 import { decodeRequestBody } from '../encoding/decode.js';
-import { applyPatch } from '../encoding/patch.js';
+import { applyPatch, patchKindOf } from '../encoding/patch.js';
 import type { ResourceRoute } from '../routes.js';
 import { header, jsonResponse, type ApiRequest, type ApiResponse } from '../request.js';
 import { storageResourceOf, writeOptionsOf, type HandlerContext } from '../verbs/common.js';
-import { patchKindOf } from '../verbs/write.js';
 
 interface Scalable extends KubeObject {
   spec?: { replicas?: number; selector?: Record<string, string> | LabelSelector };
@@ -40,7 +39,7 @@ function selectorString(rt: ResourceType, obj: Scalable): string {
   const sel = obj.spec?.selector;
   if (sel === undefined) return '';
   if (rt.group === '') return selectorFromSet(sel as Record<string, string>).toString();
-  return selectorFromLabelSelector(sel as LabelSelector).toString();
+  return selectorFromLabelSelector(sel).toString();
 }
 
 /** The Scale view of an object. */
@@ -110,7 +109,7 @@ export async function scaleVerb(
     if (kind === 'apply')
       throw badRequest('server-side apply is not supported on the scale subresource');
     const patch = decodeRequestBody(req.body, header(req, 'content-type')).object;
-    desired = (cur) => applyPatch(kind, scaleOf(srt, cur), patch, scaleResource) as Scale;
+    desired = (cur) => applyPatch(kind, scaleOf(srt, cur), patch, scaleResource);
   }
   const res = await ctx.registry.update(
     srt,

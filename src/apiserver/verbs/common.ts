@@ -19,7 +19,7 @@ import {
 } from '../encoding/strict.js';
 import { includeObjectOf, negotiate } from '../negotiate.js';
 import type { Registry } from '../registry/registry.js';
-import { checkBodyType } from '../registry/meta.js';
+import { checkBodyType, jsonText } from '../registry/meta.js';
 import { header, jsonResponse, type ApiRequest, type BodyResponse } from '../request.js';
 import { toTable } from '../table.js';
 import type { AgentConnector } from '../proxy/agent.js';
@@ -144,10 +144,10 @@ export function decodeObjectBody(
   const body = decoded.object;
   if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
-    const apiVersion = b['apiVersion'];
-    if (apiVersion !== undefined && apiVersion !== '' && apiVersion !== gvOf(rt))
+    const apiVersion = jsonText(b['apiVersion']);
+    if (apiVersion !== '' && apiVersion !== gvOf(rt))
       throw badRequest(
-        `the API version in the data (${String(apiVersion)}) does not match the expected API version (${gvOf(rt)})`,
+        `the API version in the data (${apiVersion}) does not match the expected API version (${gvOf(rt)})`,
       );
   }
   validateFields(rt, body, decoded.duplicateFields, options);

@@ -30,7 +30,7 @@ export function deleteOptionsOf(req: ApiRequest): DeleteOptions & { dryRunAll: b
     const b = decoded.object;
     if (b === null || typeof b !== 'object' || Array.isArray(b))
       throw badRequest('the body of the request was not a DeleteOptions object');
-    opts = b as DeleteOptions;
+    opts = b;
   }
   const q = req.query;
   const grace = intParam(q, 'gracePeriodSeconds');

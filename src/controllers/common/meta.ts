@@ -1,28 +1,8 @@
 /**
- * Small helpers over object metadata: keys, controller references, resourceVersion comparison
+ * Small helpers over object metadata: controller references, resourceVersion comparison
  * and a structural equality that treats a missing field like an undefined one.
  */
 import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
-
-/** `namespace/name`, or `name` for cluster-scoped objects: the work-queue key of an object. */
-export function keyOf(obj: KubeObject): string {
-  const ns = obj.metadata.namespace;
-  const name = obj.metadata.name ?? '';
-  return ns !== undefined && ns !== '' ? `${ns}/${name}` : name;
-}
-
-/** Builds a key from its parts. */
-export function makeKey(namespace: string | undefined, name: string): string {
-  return namespace !== undefined && namespace !== '' ? `${namespace}/${name}` : name;
-}
-
-/** Splits a key made by keyOf/makeKey. */
-export function splitKey(key: string): { namespace: string | undefined; name: string } {
-  const i = key.indexOf('/');
-  return i < 0
-    ? { namespace: undefined, name: key }
-    : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
 
 /** The ownerReference with `controller: true`, if any. */
 export function controllerOf(obj: KubeObject): OwnerReference | undefined {

@@ -43,6 +43,14 @@ export function rowKeyValue(row: LiveRow): KeyValue {
   };
 }
 
+/** A list row in raw (array) form: id, name, create_revision, value. */
+export type RawLiveRow = [number, string, number, Buffer | null];
+
+/** The version a raw list row holds. Raw rows skip building one object per row in SQLite's binding. */
+export function rawKeyValue(row: RawLiveRow): KeyValue {
+  return { key: row[1], value: bytes(row[3]), createRevision: row[2], modRevision: row[0] };
+}
+
 /** The version a row replaced. */
 function prevKeyValue(row: Row): KeyValue {
   return {
@@ -72,8 +80,8 @@ const newest = (lowerOp: '>=' | '>'): string =>
 /** The statements the store runs, prepared once. */
 export class Statements {
   readonly latest: Database.Statement<[string], Row>;
-  readonly list: Database.Statement<[string, string, number, number], LiveRow>;
-  readonly listAfter: Database.Statement<[string, string, number, number], LiveRow>;
+  readonly list: Database.Statement<[string, string, number, number], RawLiveRow>;
+  readonly listAfter: Database.Statement<[string, string, number, number], RawLiveRow>;
   readonly countAfter: Database.Statement<[string, string, number], { n: number }>;
   readonly events: Database.Statement<[number, number, string, string, number], Row>;
   readonly insert: Database.Statement<
@@ -91,8 +99,8 @@ export class Statements {
       `SELECT kv.id, kv.name, kv.create_revision, kv.value
        FROM (${newest(op)} ORDER BY name LIMIT ?) AS m CROSS JOIN kine AS kv ON kv.id = m.id
        ORDER BY m.name`;
-    this.list = db.prepare(listSql('>='));
-    this.listAfter = db.prepare(listSql('>'));
+    this.list = db.prepare<[string, string, number, number], RawLiveRow>(listSql('>=')).raw();
+    this.listAfter = db.prepare<[string, string, number, number], RawLiveRow>(listSql('>')).raw();
     this.countAfter = db.prepare(`SELECT COUNT(*) AS n FROM (${newest('>')})`);
     this.events = db.prepare(
       `SELECT * FROM kine WHERE id > ? AND id <= ? AND name >= ? AND name < ? ORDER BY id LIMIT ?`,

@@ -28,7 +28,7 @@ import {
 } from '../store.js';
 import type { KeyValue, ListOptions, ListResult, Store, StoreEvent, StoreWatch } from '../store.js';
 import { initSchema } from './schema.js';
-import { Statements, rowEvent, rowKeyValue } from './rows.js';
+import { Statements, rawKeyValue, rowEvent, rowKeyValue } from './rows.js';
 import { applyWrite } from './write.js';
 import type { WriteError, WriteOp } from './write.js';
 
@@ -140,9 +140,9 @@ export class SqliteStore implements Store {
       const last = rows[rows.length - 1];
       const remaining =
         limit > 0 && rows.length === limit && last !== undefined
-          ? (this.#stmt.countAfter.get(last.name, hi, revision)?.n ?? 0)
+          ? (this.#stmt.countAfter.get(last[1], hi, revision)?.n ?? 0)
           : 0;
-      return { revision, items: rows.map(rowKeyValue), remaining };
+      return { revision, items: rows.map(rawKeyValue), remaining };
     });
   }
 

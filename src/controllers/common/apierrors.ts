@@ -1,0 +1,15 @@
+/** Narrowing of API errors the controllers act on. */
+import { isApiError } from '../../api/meta/status.js';
+
+export const isNotFound = (e: unknown): boolean => isApiError(e, 'NotFound');
+export const isConflict = (e: unknown): boolean => isApiError(e, 'Conflict');
+export const isAlreadyExists = (e: unknown): boolean => isApiError(e, 'AlreadyExists');
+
+/**
+ * A create refused because the namespace is being deleted (403 with cause NamespaceTerminating):
+ * creates will keep failing, so the controller drops the work instead of retrying.
+ */
+export function isNamespaceTerminating(e: unknown): boolean {
+  if (!isApiError(e)) return false;
+  return (e.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');
+}
