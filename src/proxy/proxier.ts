@@ -50,6 +50,11 @@ export class Proxier {
   #tail: Promise<void> = Promise.resolve();
   /** Completed syncs (successful or not), for tests. */
   syncs = 0;
+  #resolveFirstSync: () => void = () => undefined;
+  /** Resolves after the first successful sync (the component is ready then). */
+  readonly firstSync: Promise<void> = new Promise((resolve) => {
+    this.#resolveFirstSync = resolve;
+  });
 
   constructor(options: ProxierOptions) {
     this.#o = options;
@@ -198,6 +203,7 @@ export class Proxier {
       this.#lastFull = start;
     }
     this.health.updated(generation);
+    this.#resolveFirstSync();
     this.metrics.lastSyncTimestamp.set(end / 1000);
     for (const times of changes.triggerTimes.values())
       for (const t of times) this.metrics.networkProgramming.observe(Math.max(0, end - t) / 1000);

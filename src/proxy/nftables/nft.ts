@@ -189,7 +189,8 @@ export class SessionNft implements Nft {
     child.stdin?.on('error', () => undefined);
     // The session never keeps the process alive: when it exits, nft reads EOF and ends too.
     child.unref();
-    for (const stream of [child.stdin, child.stdout]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+    for (const stream of [child.stdin, child.stdout])
+      (stream as unknown as { unref?: () => void } | null)?.unref?.();
     return child;
   }
 
@@ -230,7 +231,8 @@ export class SessionNft implements Nft {
     });
     this.sessionRuns++;
     if (result instanceof Error) throw result;
-    if (/Error:/.test(result)) throw new NftError(`nft transaction failed: ${firstLines(result)}`, result);
+    if (/Error:/.test(result))
+      throw new NftError(`nft transaction failed: ${firstLines(result)}`, result);
   }
 
   /** Ends the session process. */
