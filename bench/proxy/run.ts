@@ -6,8 +6,11 @@
  *
  * Root only. Everything runs in network namespaces this script creates (pxb-*) and removes:
  *
- *   pxb-cli 198.18.244.100 ── 198.18.244.1 pxb-node 10.244.1.1 ── 10.244.1.2 pxb-pod
- *   (wrk, iperf3 -c)                (the rules under test)          (nginx, iperf3 -s)
+ *   pxb-cli 10.244.2.100 ── 10.244.2.1 pxb-node 10.244.1.1 ── 10.244.1.2 pxb-pod
+ *   (wrk, iperf3 -c)          (the rules under test)           (nginx, iperf3 -s)
+ *
+ * The client is a pod of the node (in the cluster CIDR), so ClusterIP traffic is DNATed but not
+ * masqueraded, as for pod → Service traffic; both paths are routed by the node.
  *
  * 1. Data plane: throughput (iperf3, one stream), keep-alive requests/s and new connections/s
  *    (wrk) through a ClusterIP, against the same to the pod IP (both routed through the node).
@@ -117,8 +120,8 @@ async function setup(dir: string): Promise<void> {
     'netns',
     ns.node,
   ]);
-  await sh(['ip', '-n', ns.cli, 'addr', 'add', '198.18.244.100/24', 'dev', 'eth0']);
-  await sh(['ip', '-n', ns.node, 'addr', 'add', '198.18.244.1/24', 'dev', 'cli0']);
+  await sh(['ip', '-n', ns.cli, 'addr', 'add', '10.244.2.100/24', 'dev', 'eth0']);
+  await sh(['ip', '-n', ns.node, 'addr', 'add', '10.244.2.1/24', 'dev', 'cli0']);
   await sh(['ip', '-n', ns.node, 'addr', 'add', '10.244.1.1/24', 'dev', 'pod0']);
   await sh(['ip', '-n', ns.pod, 'addr', 'add', `${podIP}/24`, 'dev', 'eth0']);
   for (const [n, dev] of [
@@ -128,7 +131,7 @@ async function setup(dir: string): Promise<void> {
     [ns.pod, 'eth0'],
   ] as const)
     await sh(['ip', '-n', n, 'link', 'set', dev, 'up']);
-  await sh(['ip', '-n', ns.cli, 'route', 'add', '10.0.0.0/8', 'via', '198.18.244.1']);
+  await sh(['ip', '-n', ns.cli, 'route', 'add', 'default', 'via', '10.244.2.1']);
   await sh(['ip', '-n', ns.pod, 'route', 'add', 'default', 'via', '10.244.1.1']);
   await sh(['ip', '-n', ns.node, 'route', 'add', '10.96.0.0/12', 'dev', 'pod0']);
   await sh(inNs(ns.node, ['sysctl', '-qw', 'net.ipv4.ip_forward=1']));

@@ -270,11 +270,11 @@ export class TableIndex {
     const objects = fresh.objects();
     const script = new Script(this.family);
     script.addTable(comment);
-    const existingSets = new Set(listing?.sets.map((s) => s.name) ?? []);
     const existingChains = new Set(listing?.chains ?? []);
     for (const s of objects.sets.sort(byName)) {
       script.addSet(s);
-      if (s.dynamic !== true && existingSets.has(s.name)) script.flushSet(s);
+      // Adding an existing set is a no-op, so flushing after it works whether or not it existed.
+      if (s.dynamic !== true && listing) script.flushSet(s);
     }
     for (const c of objects.chains.sort(byName)) {
       script.addChain(c);
