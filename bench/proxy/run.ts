@@ -195,10 +195,34 @@ async function iperf(host: string): Promise<number> {
   return j.end.sum_received.bits_per_second / 1e9;
 }
 
-async function repeat(fn: () => Promise<number>): Promise<number> {
+/**
+ * Runs two measurements alternately (A, B, A, B, …), so that load from elsewhere on the machine
+ * falls on both alike, and returns their medians and the median of the per-pair ratios B/A.
+ */
+async function paired(
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+  between?: { beforeA?: () => Promise<void>; beforeB?: () => Promise<void> },
+): Promise<{ a: number; b: number; ratio: number; spread: number }> {
   const xs: number[] = [];
-  for (let i = 0; i < runs; i++) xs.push(await fn());
-  return median(xs);
+  const ys: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    await between?.beforeA?.();
+    await flushConntrack();
+    xs.push(await a());
+    await between?.beforeB?.();
+    await flushConntrack();
+    ys.push(await b());
+  }
+  const ratios = xs.map((x, i) => (ys[i] ?? NaN) / x);
+  const ma = median(xs);
+  const spread = (Math.max(...xs, ...ys.map((y) => y * (ma / median(ys)))) - Math.min(...xs)) / ma;
+  return { a: ma, b: median(ys), ratio: median(ratios), spread };
+}
+
+/** Each measurement starts with an empty conntrack table (closed connections linger 120 s). */
+async function flushConntrack(): Promise<void> {
+  await exec('ip', ['netns', 'exec', ns.node, 'conntrack', '-F'], { allowFailure: true });
 }
 
 /** Times every `run` of the wrapped Nft. */
@@ -269,52 +293,59 @@ async function dataPlane(): Promise<void> {
   addTargets(state);
   const backend = newBackend(new ExecNft({ command: nodeNft() }));
   await backend.sync(state, { full: true, changed: new Set() });
-  const rows: [string, number, number][] = [];
+  const rows: [string, Awaited<ReturnType<typeof paired>>][] = [];
   rows.push([
     'iperf3 1 stream (Gbit/s)',
-    await repeat(() => iperf(podIP)),
-    await repeat(() => iperf('10.96.0.11')),
+    await paired(
+      () => iperf(podIP),
+      () => iperf('10.96.0.11'),
+    ),
   ]);
   rows.push([
     'keep-alive requests/s (c16)',
-    await repeat(() => wrk(`http://${podIP}/`, false)),
-    await repeat(() => wrk('http://10.96.0.10/', false)),
+    await paired(
+      () => wrk(`http://${podIP}/`, false),
+      () => wrk('http://10.96.0.10/', false),
+    ),
   ]);
   rows.push([
     'new connections/s (c16)',
-    await repeat(() => wrk(`http://${podIP}/`, true)),
-    await repeat(() => wrk('http://10.96.0.10/', true)),
+    await paired(
+      () => wrk(`http://${podIP}/`, true),
+      () => wrk('http://10.96.0.10/', true),
+    ),
   ]);
   console.log(
-    '\n## 1. Data plane: through a ClusterIP vs to the pod IP (median of %d × %ds)\n',
+    '\n## 1. Data plane: through a ClusterIP vs to the pod IP (medians of %d alternating runs × %ds)\n',
     runs,
     seconds,
   );
-  console.log('| metric | direct to pod | through ClusterIP | ratio |');
+  console.log('| metric | direct to pod | through ClusterIP | ratio (median of pairs) |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [m, direct, vip] of rows)
-    console.log(`| ${m} | ${fmt(direct, 2)} | ${fmt(vip, 2)} | ${fmt(vip / direct, 3)} |`);
+  for (const [m, r] of rows)
+    console.log(`| ${m} | ${fmt(r.a, 2)} | ${fmt(r.b, 2)} | ${fmt(r.ratio, 3)} |`);
   await backend.cleanup();
 }
 
 async function connRateVsServices(): Promise<void> {
   console.log(
-    '\n## 2. New connections/s vs number of Services (median of %d × %ds)\n',
+    '\n## 2. New connections/s vs number of Services (medians of %d alternating runs × %ds)\n',
     runs,
     seconds,
   );
   console.log(
-    '| Services | portico nftables (maps) | kube-proxy iptables shape (linear, target last) | ratio |',
+    '| Services | portico nftables (maps) | kube-proxy iptables shape (linear, target last) | ratio (median of pairs) |',
   );
   console.log('| ---: | ---: | ---: | ---: |');
+  // Both rulesets stay loaded; the one not measured is made dormant (its hooks unregistered).
+  const nftIn = (cmd: string): Promise<unknown> =>
+    exec('ip', ['netns', 'exec', ns.node, 'nft', cmd]);
   for (const n of sizes) {
     const state = new ClusterState('node-a');
     fill(state, Math.max(0, n - 1), E);
     addTargets(state);
     const backend = newBackend(new ExecNft({ command: nodeNft() }));
     await backend.sync(state, { full: true, changed: new Set() });
-    const ours = await repeat(() => wrk('http://10.96.0.10/', true));
-    await backend.cleanup();
     const others: BenchService[] = [];
     for (let i = 0; i < n - 1; i++)
       others.push({
@@ -334,9 +365,24 @@ async function connRateVsServices(): Promise<void> {
     await exec('ip', ['netns', 'exec', ns.node, 'nft', '-f', '-'], {
       input: linearServices(others, target).join('\n') + '\n',
     });
-    const linear = await repeat(() => wrk('http://10.96.0.10/', true));
-    await exec('ip', ['netns', 'exec', ns.node, 'nft', 'delete', 'table', 'ip', 'kplinear']);
-    console.log(`| ${fmt(n)} | ${fmt(ours)} | ${fmt(linear)} | ${fmt(ours / linear, 2)} |`);
+    const r = await paired(
+      () => wrk('http://10.96.0.10/', true),
+      () => wrk('http://10.96.0.10/', true),
+      {
+        beforeA: async () => {
+          await nftIn('add table ip kplinear { flags dormant ; }');
+          await nftIn('add table ip portico');
+        },
+        beforeB: async () => {
+          await nftIn('add table ip portico { flags dormant ; }');
+          await nftIn('add table ip kplinear');
+        },
+      },
+    );
+    await nftIn('delete table ip kplinear');
+    await nftIn('add table ip portico');
+    await backend.cleanup();
+    console.log(`| ${fmt(n)} | ${fmt(r.a)} | ${fmt(r.b)} | ${fmt(1 / r.ratio, 2)} |`);
   }
 }
 
