@@ -167,9 +167,19 @@ http { access_log off; keepalive_requests 1000000;
 }
 
 async function teardown(): Promise<void> {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const n of [...Object.values(ns), 'pxb-kp'])
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGTERM');
+  for (const n of [...Object.values(ns), 'pxb-kp']) {
+    // Everything still running in our namespaces (nginx workers outlive a killed master).
+    const pids = await exec('ip', ['netns', 'pids', n], { allowFailure: true });
+    for (const pid of pids.stdout.split('\n').filter((x) => /^\d+$/.test(x))) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await exec('ip', ['netns', 'delete', n], { allowFailure: true });
+  }
 }
 
 async function wrk(url: string, close: boolean): Promise<number> {

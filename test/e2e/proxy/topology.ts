@@ -210,8 +210,18 @@ export async function buildTopology(options: {
           });
         }
       }
-      for (const ns of created.reverse())
+      for (const ns of created.reverse()) {
+        // Anything still running inside our namespaces was started by this test.
+        const pids = await exec('ip', ['netns', 'pids', ns], { allowFailure: true });
+        for (const pid of pids.stdout.split('\n').filter((x) => /^\d+$/.test(x))) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // already gone
+          }
+        }
         await exec('ip', ['netns', 'delete', ns], { allowFailure: true });
+      }
       rmSync(scripts, { recursive: true, force: true });
     },
   };
