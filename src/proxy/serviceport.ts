@@ -81,6 +81,14 @@ export function servicePorts(svc: Service, family: IPFamily): ServicePortInfo[] 
       nodePort: withNodePorts ? (p.nodePort ?? 0) : 0,
       externalIPs,
       loadBalancerIPs,
+      loadBalancerSourceRanges:
+        loadBalancerIPs.length > 0
+          ? uniq(
+              (spec.loadBalancerSourceRanges ?? [])
+                .map((r) => r.trim())
+                .filter((r) => r !== '' && familyOf(r.split('/')[0] ?? '') === family),
+            )
+          : [],
       affinityTimeoutSeconds,
       externalPolicyLocal,
       internalPolicyLocal: spec.internalTrafficPolicy === 'Local',

@@ -24,6 +24,8 @@ export interface ServicePortInfo {
   readonly externalIPs: readonly string[];
   /** `status.loadBalancer.ingress[].ip` of this family (ipMode VIP or unset). */
   readonly loadBalancerIPs: readonly string[];
+  /** `spec.loadBalancerSourceRanges` of this family; empty = every source. */
+  readonly loadBalancerSourceRanges: readonly string[];
   /** 0 = no session affinity; otherwise ClientIP affinity with this timeout. */
   readonly affinityTimeoutSeconds: number;
   /** externalTrafficPolicy: Local on an externally reachable Service. */

@@ -6,6 +6,7 @@
 import type { EndpointInfo, Protocol, ServicePortInfo } from '../types.js';
 
 export const chains = {
+  filterPrerouting: 'filter-prerouting',
   filterInput: 'filter-input',
   filterForward: 'filter-forward',
   filterOutput: 'filter-output',
@@ -15,6 +16,7 @@ export const chains = {
   natPostrouting: 'nat-postrouting',
   services: 'services',
   endpointsCheck: 'endpoints-check',
+  firewallCheck: 'firewall-check',
   clusterIPsCheck: 'cluster-ips-check',
   reject: 'reject-chain',
   markForMasquerade: 'mark-for-masquerade',
@@ -35,6 +37,8 @@ export const maps = {
   externalLocalEndpoints: 'external-local-endpoints',
   nodePortEndpoints: 'nodeport-endpoints',
   nodePortLocalEndpoints: 'nodeport-local-endpoints',
+  /** LoadBalancer IPs with loadBalancerSourceRanges → their firewall chain. */
+  firewallIPs: 'firewall-ips',
 } as const;
 
 export const sets = {
@@ -62,6 +66,11 @@ export function pickChain(list: ListKind, space: Space, protocol: Protocol, n: n
   const p = protocol.toLowerCase();
   const l = list === 'local' ? 'local-' : '';
   return space === 'nodeport' ? `pick-nodeport-${l}${p}-${n}` : `pick-${l}${p}-${n}`;
+}
+
+/** Per-Service chain that drops sources outside loadBalancerSourceRanges. */
+export function firewallChain(sp: ServicePortInfo): string {
+  return `firewall-${sp.key}`;
 }
 
 /** Per-Service chain with ClientIP affinity over one endpoint list. */

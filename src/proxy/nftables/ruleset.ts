@@ -27,6 +27,7 @@ import {
   backendsMap,
   chains,
   endpointChain,
+  firewallChain,
   maps,
   pickChain,
   protocols,
@@ -74,6 +75,12 @@ export function skeleton(ctx: NftContext): Fragment {
 
   const chainList: NftChain[] = [
     {
+      // loadBalancerSourceRanges are checked before DNAT rewrites the destination.
+      name: chains.filterPrerouting,
+      base: base('filter', 'prerouting', prio.filter),
+      rules: [`ct state new jump ${chains.firewallCheck}`],
+    },
+    {
       name: chains.filterInput,
       base: base('filter', 'input', prio.filter),
       rules: [`ct state new jump ${chains.endpointsCheck}`],
@@ -90,8 +97,12 @@ export function skeleton(ctx: NftContext): Fragment {
     {
       name: chains.filterOutput,
       base: base('filter', 'output', prio.filter),
-      rules: [`ct state new jump ${chains.endpointsCheck}`],
+      rules: [
+        `ct state new jump ${chains.endpointsCheck}`,
+        `ct state new jump ${chains.firewallCheck}`,
+      ],
     },
+    { name: chains.firewallCheck, rules: [`${dst} vmap @${maps.firewallIPs}`] },
     {
       name: chains.filterOutputPostDNAT,
       base: base('filter', 'output', prio.postDNAT),
@@ -198,6 +209,7 @@ export function skeleton(ctx: NftContext): Fragment {
     { name: maps.externalLocalEndpoints, kind: 'map', spec: ipVerdict },
     { name: maps.nodePortEndpoints, kind: 'map', spec: portVerdict },
     { name: maps.nodePortLocalEndpoints, kind: 'map', spec: portVerdict },
+    { name: maps.firewallIPs, kind: 'map', spec: ipVerdict },
     { name: sets.clusterIPs, kind: 'set', spec: `type ${addr} ;` },
     { name: sets.hairpin, kind: 'set', spec: `type ${addr} . ${addr} ;` },
   ];
@@ -334,6 +346,15 @@ export function servicePortFragment(
     }
     if (!hasExternal)
       elements.push({ set: maps.noEndpointServices, key, value: noEndpointsVerdict });
+  }
+
+  // loadBalancerSourceRanges: the LB IPs drop other sources (node ports are not covered, as in
+  // kube-proxy).
+  if (sp.loadBalancerSourceRanges.length > 0 && sp.loadBalancerIPs.length > 0) {
+    const name = firewallChain(sp);
+    chainMap.set(name, { name, rules: [`${a} saddr != ${set(sp.loadBalancerSourceRanges)} drop`] });
+    for (const ip of sp.loadBalancerIPs)
+      elements.push({ set: maps.firewallIPs, key: ipKey(ip), value: `goto ${name}` });
   }
 
   // Node port, on every local address of the node.

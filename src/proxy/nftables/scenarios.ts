@@ -140,6 +140,7 @@ export const scenarios: readonly Scenario[] = [
         type: 'LoadBalancer',
         ports: [{ name: 'http', port: 80, nodePort: 30091 }],
         lbIngress: ['198.51.100.11'],
+        loadBalancerSourceRanges: ['192.0.2.0/25', '203.0.113.0/24'],
       }),
     ],
     slices: [

@@ -200,6 +200,11 @@ const tables: Record<string, readonly Case[]> = {
       packet: tcp('external', outside, '203.0.113.10', 443),
       want: ['accept'],
     },
+    {
+      name: 'loadBalancerSourceRanges drop other sources at the LB IP',
+      packet: tcp('external', '192.0.2.200', '198.51.100.11', 80),
+      want: ['drop'],
+    },
   ],
   affinity: [
     {
