@@ -3,6 +3,7 @@
  * kube-proxy's nftables mode. It programs tables `ip portico` and `ip6 portico`; where that is
  * impossible (not root, no nft) it relays TCP and UDP in this process instead, and says so.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -98,6 +99,14 @@ function ensureBridgeNetfilter(log: Logger): void {
   }
 }
 
+function hasConntrack(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = spawn('conntrack', ['--version'], { stdio: 'ignore' });
+    c.on('error', () => resolve(false));
+    c.on('exit', (code) => resolve(code === 0));
+  });
+}
+
 export async function run(args: string[]): Promise<number> {
   let values;
   try {
@@ -170,14 +179,19 @@ export async function run(args: string[]): Promise<number> {
   const why = mode === 'userspace' ? 'asked for with --mode userspace' : await probeNft(nft);
   if (why === undefined) {
     ensureBridgeNetfilter(log);
-    const conntrack = new ExecConntrack();
+    const conntrack = (await hasConntrack()) ? new ExecConntrack() : undefined;
+    if (!conntrack)
+      log.warn(
+        'conntrack (conntrack-tools) not found: stale UDP flows to removed endpoints will not be cleared',
+        {},
+      );
     backends = (['IPv4', 'IPv6'] as const).map(
       (family) =>
         new NftablesBackend({
           family,
           // One long-lived `nft -i` per family for partial syncs (bench/proxy: ~10x faster).
           nft: new SessionNft(),
-          conntrack,
+          ...(conntrack ? { conntrack } : {}),
           clusterCIDRs,
           serviceCIDRs,
           detectLocalMode: detect,

@@ -39,7 +39,7 @@ describe('portico proxy against a real API server', { skip: isRoot ? false : 'ne
   let proxy: ChildProcess | undefined;
   let proxyLog = '';
 
-  async function startProxy(): Promise<void> {
+  async function startProxy(extra: string[] = []): Promise<void> {
     const child = spawn(
       'ip',
       [
@@ -59,6 +59,7 @@ describe('portico proxy against a real API server', { skip: isRoot ? false : 'ne
         'text',
         '-v',
         '2',
+        ...extra,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -263,6 +264,31 @@ describe('portico proxy against a real API server', { skip: isRoot ? false : 'ne
       'a Service made while the proxy was down works after it restarts',
     );
     assert.equal((await curl(pod.netns, `http://${ip}/hostname`)).out, pod.name);
+  });
+
+  it('relays in userspace mode where asked, and says so', async () => {
+    await killProxy();
+    await topo.run(node.netns, ['nft', 'delete', 'table', 'ip', 'portico']);
+    await topo.run(node.netns, ['nft', 'delete', 'table', 'ip6', 'portico']);
+    // ClusterIPs must be local addresses for a userspace relay to listen on them.
+    await topo.run(node.netns, ['ip', 'route', 'replace', 'local', '10.96.0.0/12', 'dev', 'lo']);
+    proxyLog = '';
+    await startProxy(['--mode', 'userspace']);
+    assert.match(proxyLog, /Using the userspace proxy/);
+    const made = await create(makeService('relayed', ''), [
+      makeSlice('relayed', [{ name: 'http', port: 8080 }], [pod.ip]),
+    ]);
+    const ip = made.spec?.clusterIP ?? '';
+    const other = node.pods[1] as PodHandle;
+    await waitFor(
+      async () => (await curl(other.netns, `http://${ip}/hostname`)).out === pod.name,
+      'the relayed Service answers',
+    );
+    const empty = await create(makeService('relayed-empty', ''), [
+      makeSlice('relayed-empty', [{ name: 'http', port: 8080 }], []),
+    ]);
+    const r = await curl(other.netns, `http://${empty.spec?.clusterIP ?? ''}/`);
+    assert.equal(r.code, 7, 'a Service without endpoints refuses in userspace mode too');
   });
 });
 

@@ -47,7 +47,9 @@ describe('service proxy acceptance (e2e, sandbox with 2 nodes)', { skip }, () =>
   async function readyPods(selector: string, count: number): Promise<Pod[]> {
     return waitFor(
       async () => {
-        const items = (await getJson<{ items: Pod[] }>(['get', 'pods', '-l', selector])).items.filter(
+        const items = (
+          await getJson<{ items: Pod[] }>(['get', 'pods', '-l', selector])
+        ).items.filter(
           (p) =>
             p.metadata.deletionTimestamp === undefined &&
             p.status?.phase === 'Running' &&
@@ -64,19 +66,43 @@ describe('service proxy acceptance (e2e, sandbox with 2 nodes)', { skip }, () =>
   }
 
   /** `kubectl exec <pod> -- curl …`; stdout, or the curl error. */
-  async function curlFrom(pod: string, url: string, maxTime = 3): Promise<{ code: number | null; out: string; err: string }> {
-    const r = await sb.kubectl(['exec', pod, '--', 'curl', '-sS', '--max-time', String(maxTime), url]);
+  async function curlFrom(
+    pod: string,
+    url: string,
+    maxTime = 3,
+  ): Promise<{ code: number | null; out: string; err: string }> {
+    const r = await sb.kubectl([
+      'exec',
+      pod,
+      '--',
+      'curl',
+      '-sS',
+      '--max-time',
+      String(maxTime),
+      url,
+    ]);
     return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
   }
 
-  async function curlClient(url: string, maxTime = 3): Promise<{ code: number | null; out: string }> {
+  async function curlClient(
+    url: string,
+    maxTime = 3,
+  ): Promise<{ code: number | null; out: string }> {
     const r = await sb.exec('client', ['curl', '-sS', '--max-time', String(maxTime), url]);
     return { code: r.code, out: r.stdout.trim() };
   }
 
   /** Answers of `n` requests, waiting first until the Service answers at all. */
-  async function answers(get: () => Promise<{ code: number | null; out: string }>, n: number, what: string): Promise<Set<string>> {
-    await waitFor(async () => (await get()).code === 0, { what, timeoutMs: 30_000, intervalMs: 250 });
+  async function answers(
+    get: () => Promise<{ code: number | null; out: string }>,
+    n: number,
+    what: string,
+  ): Promise<Set<string>> {
+    await waitFor(async () => (await get()).code === 0, {
+      what,
+      timeoutMs: 30_000,
+      intervalMs: 250,
+    });
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
       const r = await get();
@@ -88,14 +114,21 @@ describe('service proxy acceptance (e2e, sandbox with 2 nodes)', { skip }, () =>
 
   let kubia: Pod[] = [];
 
-  it('serves the seeds\' kubia Service: every ready pod answers through the ClusterIP', async () => {
+  it("serves the seeds' kubia Service: every ready pod answers through the ClusterIP", async () => {
     await k(['apply', '-f', '-'], seed('kubia-rc.yaml'));
     await k(['apply', '-f', '-'], seed('kubia-svc.yaml'));
     kubia = await readyPods('app=kubia', 3);
     const ip = await clusterIP('kubia');
     const from = kubia[0]?.metadata.name ?? '';
-    const seen = await answers(() => curlFrom(from, `http://${ip}`), 30, 'kubia through its ClusterIP');
-    assert.deepEqual([...seen].sort(), kubia.map((p) => `You've hit ${p.metadata.name ?? ''}`).sort());
+    const seen = await answers(
+      () => curlFrom(from, `http://${ip}`),
+      30,
+      'kubia through its ClusterIP',
+    );
+    assert.deepEqual(
+      [...seen].sort(),
+      kubia.map((p) => `You've hit ${p.metadata.name ?? ''}`).sort(),
+    );
   });
 
   it('keeps a client on one pod with sessionAffinity: ClientIP', async () => {
@@ -109,25 +142,43 @@ describe('service proxy acceptance (e2e, sandbox with 2 nodes)', { skip }, () =>
   it('serves NodePort 30123 from the outside client through every node', async () => {
     await k(['apply', '-f', '-'], seed('kubia-svc-nodeport.yaml'));
     for (const node of sb.nodes) {
-      const seen = await answers(() => curlClient(`http://${sb.ip(node)}:30123`), 15, `node port on ${node}`);
-      assert.ok([...seen].every((s) => s.startsWith("You've hit kubia-")), [...seen].join(', '));
+      const seen = await answers(
+        () => curlClient(`http://${sb.ip(node)}:30123`),
+        15,
+        `node port on ${node}`,
+      );
+      assert.ok(
+        [...seen].every((s) => s.startsWith("You've hit kubia-")),
+        [...seen].join(', '),
+      );
       assert.ok(seen.size >= 2, `through ${node}: ${[...seen].join(', ')}`);
     }
   });
 
-  it('serves the seeds\' multi-port and named-port Services', async () => {
+  it("serves the seeds' multi-port and named-port Services", async () => {
     await k(['apply', '-f', '-'], seed('kubia-multiport-svc.yaml'));
     const from = kubia[0]?.metadata.name ?? '';
     const multi = await clusterIP('kubia-multiport-svc');
-    const seen = await answers(() => curlFrom(from, `http://${multi}`), 10, 'the multi-port Service on port 80');
-    assert.ok([...seen].every((s) => s.startsWith("You've hit kubia-")), [...seen].join(', '));
+    const seen = await answers(
+      () => curlFrom(from, `http://${multi}`),
+      10,
+      'the multi-port Service on port 80',
+    );
+    assert.ok(
+      [...seen].every((s) => s.startsWith("You've hit kubia-")),
+      [...seen].join(', '),
+    );
     // The named-port Service selects app=kubia pods that name their port `http`: the seeds'
     // kubia-port pod, once labelled.
     await k(['apply', '-f', '-'], seed('kubia-port-pod.yaml'));
     await k(['label', 'pod', 'kubia-port', 'app=kubia']);
     await k(['apply', '-f', '-'], seed('kubia-name-port-svc.yaml'));
     const named = await clusterIP('kubia-name-port');
-    const viaName = await answers(() => curlFrom(from, `http://${named}`), 5, 'the named-port Service');
+    const viaName = await answers(
+      () => curlFrom(from, `http://${named}`),
+      5,
+      'the named-port Service',
+    );
     assert.deepEqual([...viaName], ["You've hit kubia-port"]);
   });
 
@@ -168,7 +219,13 @@ spec:
 `,
     );
     await readyPods('app=clientip', 1);
-    const [seen] = [...(await answers(() => curlClient(`http://${sb.ip('node1')}:30124/clientip`), 1, 'ETP Local on node1'))];
+    const [seen] = [
+      ...(await answers(
+        () => curlClient(`http://${sb.ip('node1')}:30124/clientip`),
+        1,
+        'ETP Local on node1',
+      )),
+    ];
     assert.match(seen ?? '', new RegExp(`^${sb.ip('client').replaceAll('.', '\\.')}:\\d+$`));
     const far = await curlClient(`http://${sb.ip('node2')}:30124/clientip`, 2);
     assert.notEqual(far.code, 0, `node2 has no local pod and must not answer, got ${far.out}`);
@@ -203,12 +260,22 @@ spec:
     const ip = await clusterIP('udp');
     const from = kubia[0]?.metadata.name ?? '';
     const ask = async (): Promise<{ code: number | null; out: string }> => {
-      const r = await sb.kubectl(['exec', from, '--', 'sh', '-c', `echo hostname | nc -u -w 1 ${ip} 90`]);
+      const r = await sb.kubectl([
+        'exec',
+        from,
+        '--',
+        'sh',
+        '-c',
+        `echo hostname | nc -u -w 1 ${ip} 90`,
+      ]);
       return { code: r.stdout.trim() === '' ? 1 : r.code, out: r.stdout.trim() };
     };
     const names = (ps: Pod[]): string[] => ps.map((p) => p.metadata.name ?? '').sort();
     let seen = await answers(ask, 10, 'the UDP Service');
-    assert.ok([...seen].every((s) => names(pods).includes(s)), [...seen].join(', '));
+    assert.ok(
+      [...seen].every((s) => names(pods).includes(s)),
+      [...seen].join(', '),
+    );
     await k(['delete', 'pods', '-l', 'app=udp', '--wait=false']);
     pods = await waitFor(
       async () => {
@@ -218,21 +285,40 @@ spec:
       { what: 'two new udp pods', timeoutMs: 90_000, intervalMs: 500 },
     );
     seen = await answers(ask, 6, 'the UDP Service after its pods were replaced');
-    assert.ok([...seen].every((s) => names(pods).includes(s)), `${[...seen].join(', ')} not in ${names(pods).join(', ')}`);
+    assert.ok(
+      [...seen].every((s) => names(pods).includes(s)),
+      `${[...seen].join(', ')} not in ${names(pods).join(', ')}`,
+    );
   });
 
   it('sends a selector-less Service to its manual Endpoints outside the cluster', async () => {
     const client = sb.ip('client');
     const server: ChildProcess = spawn(
       'ip',
-      ['netns', 'exec', sb.netns('client'), process.execPath, '-e', `require('http').createServer((q,s)=>s.end('outside host')).listen(80,'${client}')`],
+      [
+        'netns',
+        'exec',
+        sb.netns('client'),
+        process.execPath,
+        '-e',
+        `require('http').createServer((q,s)=>s.end('outside host')).listen(80,'${client}')`,
+      ],
       { stdio: 'ignore' },
     );
     cleanups.push(() => server.kill('SIGKILL'));
     await k(['apply', '-f', '-'], seed('external-service.yaml'));
-    await k(['apply', '-f', '-'], seed('external-service-endpoints.yaml').replace('11.11.11.11', client).replace(/\n\s*- ip: 22\.22\.22\.22/, ''));
+    await k(
+      ['apply', '-f', '-'],
+      seed('external-service-endpoints.yaml')
+        .replace('11.11.11.11', client)
+        .replace(/\n\s*- ip: 22\.22\.22\.22/, ''),
+    );
     const ip = await clusterIP('external-service');
-    const seen = await answers(() => curlFrom(kubia[0]?.metadata.name ?? '', `http://${ip}`), 3, 'external-service');
+    const seen = await answers(
+      () => curlFrom(kubia[0]?.metadata.name ?? '', `http://${ip}`),
+      3,
+      'external-service',
+    );
     assert.deepEqual([...seen], ['outside host']);
   });
 
@@ -241,7 +327,11 @@ spec:
     const from = kubia[2]?.metadata.name ?? '';
     await sb.restart('node1', 'proxy', 'SIGKILL');
     await sb.restart('node2', 'proxy', 'SIGKILL');
-    const seen = await answers(() => curlFrom(from, `http://${ip}`), 5, 'kubia right after the proxies restarted');
+    const seen = await answers(
+      () => curlFrom(from, `http://${ip}`),
+      5,
+      'kubia right after the proxies restarted',
+    );
     assert.equal(seen.size, 1, 'affinity state survives the restart');
     await k(['create', 'service', 'clusterip', 'late', '--tcp=80:8080']);
     await k(['patch', 'svc', 'late', '-p', '{"spec":{"selector":{"app":"kubia"}}}']);

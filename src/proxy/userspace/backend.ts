@@ -54,6 +54,7 @@ export class UserspaceBackend implements ProxyBackend {
   readonly #byService = new Map<string, Set<string>>();
   /** Frontends that could not be bound (logged once each). */
   readonly #unbindable = new Set<string>();
+  #warned = false;
 
   constructor(options: UserspaceBackendOptions) {
     this.#o = options;
@@ -139,14 +140,19 @@ export class UserspaceBackend implements ProxyBackend {
             await relay.start();
           } catch (err) {
             this.#unbindable.add(f.key);
-            this.#log.warn(
-              'Cannot listen on a Service frontend; it is not reachable in userspace mode',
-              {
-                frontend: f.key,
-                service,
-                err: err instanceof Error ? err.message : String(err),
-              },
-            );
+            const fields = {
+              frontend: f.key,
+              service,
+              err: err instanceof Error ? err.message : String(err),
+            };
+            // One warning, then one line per frontend at -v 2: ClusterIPs are usually not local.
+            if (!this.#warned) {
+              this.#warned = true;
+              this.#log.warn(
+                'Cannot listen on a Service frontend; addresses that are not local to this node (usually ClusterIPs) are unreachable in userspace mode',
+                fields,
+              );
+            } else this.#log.v(2).info('Cannot listen on a Service frontend', fields);
             continue;
           }
           a = { relay, selector, service };
