@@ -70,25 +70,39 @@ async function endpointsPorts(
   return out;
 }
 
+/** JSON with sorted keys (list order of slices and subsets is not part of the contract). */
+function canonical(m: Record<string, number[]> | undefined): string {
+  if (m === undefined) return 'none';
+  return JSON.stringify(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, m[k]]),
+  );
+}
+
 async function expectBoth(
   client: Client,
   svc: string,
   want: Record<string, number[]>,
   what: string,
 ): Promise<void> {
-  await waitFor(
-    async () => {
-      const a = await slicePorts(client, svc);
-      const b = await endpointsPorts(client, svc);
-      return (
-        JSON.stringify(a) === JSON.stringify(want) && JSON.stringify(b) === JSON.stringify(want)
-      );
-    },
-    {
-      what: `${what}: Endpoints and EndpointSlices of ${svc} = ${JSON.stringify(want)}`,
-      timeoutMs: 10_000,
-    },
-  );
+  let seen = '';
+  try {
+    await waitFor(
+      async () => {
+        const a = await slicePorts(client, svc);
+        const b = await endpointsPorts(client, svc);
+        seen = `slices ${canonical(a)}, endpoints ${canonical(b)}`;
+        return canonical(a) === canonical(want) && canonical(b) === canonical(want);
+      },
+      {
+        what: `${what}: Endpoints and EndpointSlices of ${svc} = ${JSON.stringify(want)}`,
+        timeoutMs: 10_000,
+      },
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (last seen: ${seen})`, { cause: e });
+  }
 }
 
 async function createPod(
