@@ -455,3 +455,29 @@ test('self-healing: a deleted or edited slice is put back, and nothing is duplic
     { what: 'the edited slice put back' },
   );
 });
+
+test('API-02: kubernetes.default has Endpoints and one EndpointSlice with the same addresses and ports', async (t) => {
+  const { client } = await setup(t);
+  const ep = await waitFor(
+    () => client.get<Endpoints>(resources.endpoints, 'default', 'kubernetes'),
+    { what: 'kubernetes Endpoints' },
+  );
+  assert.ok((ep.subsets ?? []).length >= 1);
+  // Give the mirroring controller time to act if it were going to duplicate the slice.
+  await new Promise((r) => setTimeout(r, 300));
+  const s = await slices(client, 'kubernetes');
+  assert.equal(s.length, 1, 'not mirrored a second time');
+  const addrs = (x: string[]) => [...new Set(x)].sort();
+  assert.deepEqual(
+    addrs(s.flatMap((x) => x.endpoints.flatMap((e) => e.addresses))),
+    addrs(
+      (ep.subsets ?? []).flatMap((x) =>
+        [...(x.addresses ?? []), ...(x.notReadyAddresses ?? [])].map((a) => a.ip),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    addrs(s.flatMap((x) => (x.ports ?? []).map((p) => String(p.port)))),
+    addrs((ep.subsets ?? []).flatMap((x) => (x.ports ?? []).map((p) => String(p.port)))),
+  );
+});
