@@ -17,6 +17,7 @@ import { ReplicaSetController } from './replicaset/controller.js';
 import { SchedulerController } from './scheduler/controller.js';
 import { ServiceLBController } from './servicelb/controller.js';
 
+/** One controller `portico controllers` can run. */
 export interface ControllerDescriptor {
   readonly name: string;
   readonly description: string;
@@ -28,6 +29,7 @@ export interface ControllerDescriptor {
 
 const always = (): boolean => true;
 
+/** Every controller, in start order. */
 export const controllerDescriptors: readonly ControllerDescriptor[] = [
   {
     name: 'endpointslice',

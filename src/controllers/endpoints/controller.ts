@@ -21,6 +21,7 @@ import {
   reconcileEndpoints,
 } from './reconciler.js';
 
+/** Reconciles the Endpoints of one Service per key. */
 export class EndpointsController implements Reconciler {
   readonly name = 'endpoints';
   readonly informers: readonly Informer<unknown>[];

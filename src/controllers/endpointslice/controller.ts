@@ -41,6 +41,7 @@ export function sliceServiceKey(slice: EndpointSlice): string | undefined {
   return svc === undefined || svc === '' ? undefined : namespacedKey(slice.metadata.namespace, svc);
 }
 
+/** Reconciles the EndpointSlices of one Service per key. */
 export class EndpointSliceController implements Reconciler {
   readonly name = 'endpointslice';
   readonly informers: readonly Informer<unknown>[];

@@ -21,6 +21,7 @@ export class StaleCacheError extends PorticoError {
 
 const deletionExpected = '';
 
+/** The resourceVersions we wrote, per owner key (see the file comment). */
 export class ResourceVersionTracker {
   /** owner key → object uid → resourceVersion we wrote ('' = we deleted it). */
   readonly #byOwner = new Map<string, Map<string, string>>();

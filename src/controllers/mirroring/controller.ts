@@ -22,6 +22,7 @@ import { reconcileMirroring } from './reconciler.js';
 
 const serviceIndex = 'mirroring/service';
 
+/** Reconciles the mirrored slices of one Endpoints per key. */
 export class MirroringController implements Reconciler {
   readonly name = 'endpointslicemirroring';
   readonly informers: readonly Informer<unknown>[];
