@@ -34,14 +34,15 @@ export const controllerDescriptors: readonly ControllerDescriptor[] = [
   {
     name: 'endpointslice',
     description: 'EndpointSlices of Services with a selector',
-    workers: 5,
+    // Syncs wait on one API write each, so more than kube's 5 pays off in one Node process.
+    workers: 10,
     enabledByDefault: always,
     create: (c) => new EndpointSliceController(c),
   },
   {
     name: 'endpoints',
     description: 'legacy Endpoints of Services with a selector',
-    workers: 5,
+    workers: 10,
     enabledByDefault: always,
     create: (c) => new EndpointsController(c),
   },
