@@ -115,6 +115,7 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     for (const c of upComponents) {
+      if (supervisor.stopping) break;
       const spec: SupervisedComponent = {
         name: c.name,
         args: c.args(ctx),
@@ -127,9 +128,17 @@ export async function run(args: string[]): Promise<number> {
       }
     }
   } catch (e) {
+    if (supervisor.stopping) {
+      await stopped;
+      return 0;
+    }
     log.error(e, 'Starting Portico failed; stopping what started');
     await supervisor.stop();
     return 1;
+  }
+  if (supervisor.stopping) {
+    await stopped;
+    return 0;
   }
   log.info('Portico is up', { components: upComponents.map((c) => c.name).join(',') });
   try {
