@@ -46,6 +46,21 @@ export const upComponents: readonly UpComponent[] = [
       ...c.common,
     ],
   },
+  {
+    name: 'proxy',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('proxy'),
+      '--hostname-override',
+      c.nodeName,
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' || all[i - 1] === '--service-cluster-ip-range'
+          ? [all[i - 1] ?? '', a]
+          : [],
+      ),
+      ...c.common,
+    ],
+  },
 ];
 
 const usage = `Usage: portico up [flags]
