@@ -46,6 +46,27 @@ export const upComponents: readonly UpComponent[] = [
       ...c.common,
     ],
   },
+  {
+    name: 'agent',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('agent'),
+      '--node-name',
+      c.nodeName,
+      '--data-dir',
+      c.dataDir,
+      // Ctrl-C stops the pods too (a node shutdown); a crashed agent's pods keep running.
+      '--stop-pods-on-exit',
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' || all[i - 1] === '--service-cluster-ip-range'
+          ? [all[i - 1] ?? '', a]
+          : all[i - 1] === '--advertise-address'
+            ? ['--node-ip', a]
+            : [],
+      ),
+      ...c.common,
+    ],
+  },
 ];
 
 const usage = `Usage: portico up [flags]
