@@ -283,14 +283,18 @@ describe('node agent (e2e, sandbox with 2 nodes)', { skip }, () => {
       async () => {
         const p = await getJson<Pod>(['get', 'pod', 'crasher']);
         const cs = p.status?.containerStatuses?.[0];
-        return (
-          cs?.state?.waiting?.reason === 'CrashLoopBackOff' &&
-          cs.lastState?.terminated?.exitCode === 3
+        if (
+          cs?.state?.waiting?.reason !== 'CrashLoopBackOff' ||
+          cs.lastState?.terminated?.exitCode !== 3
+        )
+          return false;
+        // what kubectl shows during the back-off
+        return /crasher\s+0\/1\s+CrashLoopBackOff\s+\d+ \(\d+s ago\)/.test(
+          await k(['get', 'pod', 'crasher']),
         );
       },
       { what: 'crasher in CrashLoopBackOff', timeoutMs: 30_000, intervalMs: 300 },
     );
-    assert.match(await k(['get', 'pod', 'crasher']), /crasher\s+0\/1\s+CrashLoopBackOff\s+1 \(/);
     const prev = await k(['logs', 'crasher', '--previous']);
     assert.match(prev, /^run at \d+\n$/);
     await k(['delete', 'pod', 'crasher', '--wait=false']);
