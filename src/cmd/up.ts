@@ -67,6 +67,21 @@ export const upComponents: readonly UpComponent[] = [
       ...c.common,
     ],
   },
+  {
+    name: 'proxy',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('proxy'),
+      '--hostname-override',
+      c.nodeName,
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' || all[i - 1] === '--service-cluster-ip-range'
+          ? [all[i - 1] ?? '', a]
+          : [],
+      ),
+      ...c.common,
+    ],
+  },
 ];
 
 const usage = `Usage: portico up [flags]
@@ -136,6 +151,7 @@ export async function run(args: string[]): Promise<number> {
   });
   try {
     for (const c of upComponents) {
+      if (supervisor.stopping) break;
       const spec: SupervisedComponent = {
         name: c.name,
         args: c.args(ctx),
@@ -148,9 +164,17 @@ export async function run(args: string[]): Promise<number> {
       }
     }
   } catch (e) {
+    if (supervisor.stopping) {
+      await stopped;
+      return 0;
+    }
     log.error(e, 'Starting Portico failed; stopping what started');
     await supervisor.stop();
     return 1;
+  }
+  if (supervisor.stopping) {
+    await stopped;
+    return 0;
   }
   log.info('Portico is up', { components: upComponents.map((c) => c.name).join(',') });
   try {

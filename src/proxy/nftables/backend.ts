@@ -251,6 +251,7 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   close(): Promise<void> {
+    this.#nft.close?.();
     return Promise.resolve();
   }
 
