@@ -13,6 +13,7 @@
  * Kubernetes pod startup SLO is p99 ≤ 5 s from creation to all containers started.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resources } from '../../src/api/scheme.js';
 import type { Pod } from '../../src/api/types/core.js';
@@ -160,7 +161,10 @@ async function main(): Promise<void> {
           image.padEnd(7),
           String(n).padStart(4),
           `  ${[0.5, 0.9, 0.99, 1].map((q) => ms(pct(toRunning, q))).join('/')}`.padEnd(36),
-          [0.5, 0.9, 0.99, 1].map((q) => ms(pct(toReady, q))).join('/').padEnd(34),
+          [0.5, 0.9, 0.99, 1]
+            .map((q) => ms(pct(toReady, q)))
+            .join('/')
+            .padEnd(34),
           `${(memDelta / 1024).toFixed(2)} MiB`.padEnd(18),
           sh.count > 0 ? `${(sh.pssKb / sh.count / 1024).toFixed(2)} MiB (${sh.count} shims)` : '-',
         ].join(' '),
@@ -172,8 +176,16 @@ async function main(): Promise<void> {
             .catch(() => undefined),
         ),
       );
-      const gone = performance.now() + 120_000;
-      while (shims(nodeDir).count > 0 && performance.now() < gone)
+      // the next batch starts once the agent has removed everything of this one
+      const gone = performance.now() + 180_000;
+      const left = (): number => {
+        try {
+          return readdirSync(join(nodeDir, 'runtime', 'sandboxes')).length;
+        } catch {
+          return 0;
+        }
+      };
+      while ((shims(nodeDir).count > 0 || left() > 0) && performance.now() < gone)
         await new Promise((r) => setTimeout(r, 200));
     };
     for (const n of args.batches.split(',').filter(Boolean).map(Number)) await run('pause', n);
