@@ -55,6 +55,10 @@ test(
         String(port),
         '--advertise-address',
         '192.0.2.1',
+        // supervision only: node components would change this host's network (test/e2e/up.test.ts
+        // runs the whole of `portico up` inside a network namespace)
+        '--disable',
+        'agent,proxy,dns',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
