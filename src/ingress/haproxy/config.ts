@@ -115,11 +115,13 @@ export function renderConfig(m: HaproxyConfigModel): string {
   line('  timeout client-fin 30s');
   line();
   line('frontend portico');
+  // IPv6 listeners are IPv6 only, so that `0.0.0.0` and `::` can be listed together.
+  const v6 = (a: string) => (isIP(a) === 6 ? ' v6only' : '');
   for (const a of m.http?.addresses ?? [])
-    line(`  bind ${hostPort(a, m.http?.port ?? 80)} name http`);
+    line(`  bind ${hostPort(a, m.http?.port ?? 80)} name http${v6(a)}`);
   for (const a of m.https?.addresses ?? [])
     line(
-      `  bind ${hostPort(a, m.https?.port ?? 443)} name https ssl crt ${p.defaultCert} crt-list ${p.crtList} alpn h2,http/1.1`,
+      `  bind ${hostPort(a, m.https?.port ?? 443)} name https${v6(a)} ssl crt ${p.defaultCert} crt-list ${p.crtList} alpn h2,http/1.1`,
     );
   line('  # The host key: the host, else its one-label wildcard, else * (rules without a host).');
   line('  http-request set-var(txn.host) req.hdr(host),lower,regsub(:[0-9]+$,),regsub([.]$,)');
