@@ -354,8 +354,10 @@ export class Agent {
         const changed = await cache.relist();
         for (const uid of changed) {
           const pod = pods.lister.byIndex('uid', uid)[0];
-          if (pod) w.update(uid, pod);
-          else if (cache.uids().includes(uid)) w.update(uid, undefined);
+          if (pod) {
+            w.update(uid, pod);
+            w.kick(uid);
+          } else if (cache.uids().includes(uid)) w.update(uid, undefined);
         }
         if (this.#clock.now() - lastResync >= resyncMs) {
           lastResync = this.#clock.now();

@@ -336,28 +336,36 @@ export async function sandboxDown(options: {
   );
   // Node agents leave their pods running when they stop (as kubelet does): remove them, their
   // mounts, cgroups and links with `portico agent cleanup` inside each node's namespace.
-  for (const h of plan.hosts.filter((x) => x.role === 'node')) {
-    if (!(await netnsExists(h.netns))) continue;
-    const r = await exec(
-      'ip',
-      [
-        'netns',
-        'exec',
-        h.netns,
-        process.execPath,
-        porticoBin,
-        'agent',
-        'cleanup',
-        '--data-dir',
-        hostDataDir(plan, h),
-        '--cgroup-root',
-        agentCgroupRoot(plan, h),
-      ],
-      { allowFailure: true, timeoutMs: 120_000 },
-    );
-    if (r.code !== 0)
-      log.warn('Cleaning up a node failed', { sandbox: name, node: h.name, err: r.stderr.trim() });
-  }
+  await Promise.all(
+    plan.hosts
+      .filter((x) => x.role === 'node')
+      .map(async (h) => {
+        if (!(await netnsExists(h.netns))) return;
+        const r = await exec(
+          'ip',
+          [
+            'netns',
+            'exec',
+            h.netns,
+            process.execPath,
+            porticoBin,
+            'agent',
+            'cleanup',
+            '--data-dir',
+            hostDataDir(plan, h),
+            '--cgroup-root',
+            agentCgroupRoot(plan, h),
+          ],
+          { allowFailure: true, timeoutMs: 120_000 },
+        );
+        if (r.code !== 0)
+          log.warn('Cleaning up a node failed', {
+            sandbox: name,
+            node: h.name,
+            err: r.stderr.trim(),
+          });
+      }),
+  );
   // Stop what still runs in the sandbox's namespaces.
   const inodes = new Set(
     [plan.lanNetns, ...plan.hosts.map((h) => h.netns)]

@@ -10,7 +10,8 @@
  * routes out.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -282,14 +283,18 @@ describe('node agent (e2e, sandbox with 2 nodes)', { skip }, () => {
       async () => {
         const p = await getJson<Pod>(['get', 'pod', 'crasher']);
         const cs = p.status?.containerStatuses?.[0];
-        return (
-          cs?.state?.waiting?.reason === 'CrashLoopBackOff' &&
-          cs.lastState?.terminated?.exitCode === 3
+        if (
+          cs?.state?.waiting?.reason !== 'CrashLoopBackOff' ||
+          cs.lastState?.terminated?.exitCode !== 3
+        )
+          return false;
+        // what kubectl shows during the back-off
+        return /crasher\s+0\/1\s+CrashLoopBackOff\s+\d+ \(\d+s ago\)/.test(
+          await k(['get', 'pod', 'crasher']),
         );
       },
       { what: 'crasher in CrashLoopBackOff', timeoutMs: 30_000, intervalMs: 300 },
     );
-    assert.match(await k(['get', 'pod', 'crasher']), /crasher\s+0\/1\s+CrashLoopBackOff\s+1 \(/);
     const prev = await k(['logs', 'crasher', '--previous']);
     assert.match(prev, /^run at \d+\n$/);
     await k(['delete', 'pod', 'crasher', '--wait=false']);
@@ -415,6 +420,47 @@ describe('node agent (e2e, sandbox with 2 nodes)', { skip }, () => {
       /noimage\s+0\/1\s+(ErrImagePull|ImagePullBackOff)\s/,
     );
     await k(['delete', 'pod', 'noimage', '--wait=false']);
+  });
+
+  it('kubectl port-forward: WebSocket-tunnelled and plain SPDY, to a port bound on the pod localhost', async () => {
+    await k([
+      'run',
+      'files',
+      '--image=busybox',
+      '--',
+      'sh',
+      '-c',
+      'mkdir -p /w && head -c 2000000 /dev/urandom > /w/f && exec busybox httpd -f -p 127.0.0.1:8000 -h /w',
+    ]);
+    await waitRunning('files', 'default', false);
+    const want = (await k(['exec', 'files', '--', 'sha1sum', '/w/f'])).split(' ')[0];
+    for (const [ws, localPort] of [
+      ['true', 18481],
+      ['false', 18482],
+    ] as const) {
+      const child = spawn(kubectlBinary, ['port-forward', 'pod/files', `${localPort}:8000`], {
+        env: { ...process.env, KUBECONFIG: sb.kubeconfig, KUBECTL_PORT_FORWARD_WEBSOCKETS: ws },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      try {
+        await waitFor(
+          async () => {
+            const r = await fetch(`http://127.0.0.1:${localPort}/f`).catch(() => undefined);
+            if (!r?.ok) return false;
+            const body = Buffer.from(await r.arrayBuffer());
+            return createHash('sha1').update(body).digest('hex') === want;
+          },
+          {
+            what: `the 2 MB file through port-forward (websocket=${ws})`,
+            timeoutMs: 20_000,
+            intervalMs: 300,
+          },
+        );
+      } finally {
+        child.kill('SIGTERM');
+      }
+    }
+    await k(['delete', 'pod', 'files', '--wait=false']);
   });
 
   it('an agent restart adopts running pods without restarting them', async () => {

@@ -55,6 +55,10 @@ test(
         String(port),
         '--advertise-address',
         '192.0.2.1',
+        // supervision only: node components would change this host's network (test/e2e/up.test.ts
+        // runs the whole of `portico up` inside a network namespace)
+        '--disable',
+        'agent,proxy,dns',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -74,17 +78,20 @@ test(
       what: 'portico up to print the kubeconfig path',
       timeoutMs: 30_000,
     });
+    await waitFor(() => err.includes('Portico is up'), {
+      what: 'every component to start',
+      timeoutMs: 60_000,
+    });
     const r = await kubectl(['get', 'ns', 'default', '-o', 'name'], { kubeconfig });
     assert.equal(r.stdout.trim(), 'namespace/default', r.stderr);
 
     const childPid = (): number | undefined => {
       const m = [
-        ...err.matchAll(
-          /"Component (?:starting|ready)"[^\n]*?pid=(\d+)|Component starting.*"pid":(\d+)/g,
-        ),
+        ...err.matchAll(/"Component starting" component="up" name="apiserver" pid=(\d+)/g),
       ].at(-1);
-      return m ? Number(m[1] ?? m[2]) : undefined;
+      return m ? Number(m[1]) : undefined;
     };
+
     const first = await waitFor(childPid, { what: 'the apiserver child pid in the log' });
     process.kill(first, 'SIGKILL');
     await waitFor(() => (childPid() ?? first) !== first, {

@@ -19,6 +19,7 @@
  */
 import type { Container, Pod, PodStatus, Service } from '../../api/types/core.js';
 import type { EventRecorder } from '../../client/events.js';
+import { cpus } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { podResolvConf } from '../runtime/etcfiles.js';
@@ -65,6 +66,32 @@ export interface PodSyncerOptions {
   readonly sources: EnvSources;
   /** `<data dir>/pods`. */
   readonly podsDir: string;
+  /**
+   * Sandbox and container creations in flight at once (default: 2 per CPU). A burst of pods then
+   * comes up one after another instead of all at the end (runc and the network setup are
+   * CPU-bound: with 100 parallel creations every pod would wait for all the others).
+   */
+  readonly parallelStarts?: number;
+}
+
+/** A counting semaphore. */
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = Math.max(1, n);
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiters.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiters.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
 }
 
 export interface SyncOutcome {
@@ -154,9 +181,11 @@ export class PodSyncer {
   readonly #reasons = new Map<string, Map<string, WaitingReason>>();
   readonly crashBackoff: KeyedBackoff;
   readonly imageBackoff: KeyedBackoff;
+  readonly #starts: Semaphore;
 
   constructor(options: PodSyncerOptions) {
     this.#o = options;
+    this.#starts = new Semaphore(options.parallelStarts ?? 2 * Math.max(1, cpus().length));
     this.crashBackoff = new KeyedBackoff({
       initialMs: 10_000,
       maxMs: 300_000,
@@ -251,7 +280,7 @@ export class PodSyncer {
       }
       const attempt = sandbox ? sandbox.attempt + 1 : 0;
       try {
-        sandbox = await this.#createSandbox(pod, attempt);
+        sandbox = await this.#starts.run(() => this.#createSandbox(pod, attempt));
       } catch (e) {
         this.#event(
           pod,
@@ -426,7 +455,7 @@ export class PodSyncer {
       this.crashBackoff.next(key, finished);
     }
     const attempt = latest ? latest.attempt + 1 : 0;
-    return this.#createAndStart(pod, c, sandbox, attempt, volumes, init);
+    return this.#starts.run(() => this.#createAndStart(pod, c, sandbox, attempt, volumes, init));
   }
 
   async #createAndStart(

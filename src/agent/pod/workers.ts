@@ -68,6 +68,7 @@ export class PodWorkers {
   update(uid: string, pod: Pod | undefined): void {
     if (this.#stopped) return;
     let w = this.#workers.get(uid);
+    const prior = w?.pod;
     if (!w) {
       if (
         !pod &&
@@ -89,7 +90,7 @@ export class PodWorkers {
       this.#workers.set(uid, w);
     }
     const statusOnly =
-      pod !== undefined && w.pod !== undefined && !w.gone && sameDesire(w.pod, pod);
+      pod !== undefined && prior !== undefined && !w.gone && sameDesire(prior, pod);
     w.pod = pod;
     if (pod) w.last = pod;
     else w.gone = true;
