@@ -25,6 +25,10 @@ const commands: Record<string, Command> = {
   },
   proxy: { summary: 'the service proxy (nftables)', load: () => import('./proxy.js') },
   dns: { summary: 'cluster DNS', load: () => import('./dns.js') },
+  ingress: {
+    summary: 'the ingress controller (HAProxy): host and path routing, TLS',
+    load: () => import('./ingress.js'),
+  },
   sandbox: {
     summary: 'a whole cluster in network namespaces on this host',
     load: () => import('./sandbox.js'),

@@ -24,6 +24,7 @@ export function serviceSelector(service: Service): Selector | undefined {
   return selectorFromSet(sel);
 }
 
+/** Compiled service selectors (cached per resourceVersion) and the label indexes that join services and pods. */
 export class ServiceSelectorCache {
   readonly #services: Informer<Service>;
   readonly #pods: Informer<Pod>;

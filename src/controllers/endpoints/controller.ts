@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/log/logger.js';
 import { isNamespaceTerminating, isNotFound } from '../common/apierrors.js';
 import { podEndpointFingerprint, ServiceSelectorCache } from '../common/services.js';
 import type { ControllerContext, Reconciler } from '../context.js';
-import { ResourceVersionTracker, StaleCacheError } from '../endpointslice/tracker.js';
+import { ResourceVersionTracker, StaleCacheError, StaleRetry } from '../endpointslice/tracker.js';
 import { TriggerTimeTracker } from '../endpointslice/triggertime.js';
 import {
   endpointsControllerName,
@@ -21,6 +21,7 @@ import {
   reconcileEndpoints,
 } from './reconciler.js';
 
+/** Reconciles the Endpoints of one Service per key. */
 export class EndpointsController implements Reconciler {
   readonly name = 'endpoints';
   readonly informers: readonly Informer<unknown>[];
@@ -31,6 +32,8 @@ export class EndpointsController implements Reconciler {
   readonly #endpoints: Informer<Endpoints>;
   readonly #selectors: ServiceSelectorCache;
   readonly #tracker = new ResourceVersionTracker();
+  readonly #stale = new StaleRetry();
+  #queue: WorkQueue | undefined;
   readonly #triggers = new TriggerTimeTracker();
 
   constructor(ctx: ControllerContext) {
@@ -44,6 +47,7 @@ export class EndpointsController implements Reconciler {
   }
 
   register(queue: WorkQueue): void {
+    this.#queue = queue;
     this.#services.addHandlers({
       onAdd: (s) => queue.add(objectKey(s)),
       onUpdate: (_o, s) => queue.add(objectKey(s)),
@@ -101,8 +105,15 @@ export class EndpointsController implements Reconciler {
     const selector = this.#selectors.selector(service);
     if (selector === undefined || service.spec?.type === 'ExternalName') return;
     if (this.#tracker.stale(key, current === undefined ? [] : [current])) {
-      throw new StaleCacheError(`Endpoints ${key}`);
+      const delay = this.#stale.next(key);
+      if (delay === undefined) throw new StaleCacheError(`Endpoints ${key}`);
+      this.#log
+        .v(4)
+        .info('Cache older than our last write, looking again', { key, delayMs: delay });
+      this.#queue?.addAfter(key, delay);
+      return;
     }
+    this.#stale.reset(key);
     const pods = this.#selectors.podsFor(service);
     const triggerTime = this.#triggers.compute(key, service, pods);
     const plan = reconcileEndpoints({ service, pods, current, triggerTime });

@@ -55,13 +55,12 @@ export class ExecNft implements Nft {
   }
 
   async list(family: IPFamily): Promise<TableListing | undefined> {
-    // -t (terse) leaves set elements out: the listing costs the same at 10 or 10,000 Services.
-    const r = await this.#exec(['-t', 'list', 'table', nftFamily(family), tableName], '');
-    if (r.code !== 0) {
-      if (/No such file or directory/.test(r.stderr)) return undefined;
-      throw new NftError(`nft list table failed: ${firstLines(r.stderr)}`, r.stderr);
-    }
-    return parseListing(r.stdout);
+    // Only chains: listing sets or the table (even with -t) makes nft fetch every element
+    // (2.8 s at 10,000 Services × 10 endpoints here); `list chains` takes ~13 ms.
+    const r = await this.#exec(['list', 'chains', nftFamily(family)], '');
+    if (r.code !== 0)
+      throw new NftError(`nft list chains failed: ${firstLines(r.stderr)}`, r.stderr);
+    return parseListing(r.stdout, `${nftFamily(family)} ${tableName}`);
   }
 
   #exec(
@@ -92,18 +91,30 @@ export class ExecNft implements Nft {
   }
 }
 
-/** Parses `nft -t list table` output: the names of chains, sets and maps. */
-export function parseListing(text: string): TableListing {
+/**
+ * Parses `nft list chains <family>` output for one table: its chain names, and the affinity sets
+ * that go with its `endpoint-…` chains (the proxy always creates and removes them together).
+ * Undefined when the table is absent.
+ */
+export function parseListing(text: string, table: string): TableListing | undefined {
   const chains: string[] = [];
-  const sets: { name: string; kind: 'set' | 'map' }[] = [];
+  let inTable = false;
+  let found = false;
   for (const line of text.split('\n')) {
-    const m = /^\t(chain|set|map) ("?)(\S+?)\2 \{$/.exec(line);
-    if (!m) continue;
-    const [, kind, , name] = m;
-    if (name === undefined) continue;
-    if (kind === 'chain') chains.push(name);
-    else sets.push({ name, kind: kind === 'map' ? 'map' : 'set' });
+    const t = /^table (\S+ \S+) \{$/.exec(line);
+    if (t) {
+      inTable = t[1] === table;
+      found ||= inTable;
+      continue;
+    }
+    if (!inTable) continue;
+    const m = /^\tchain ("?)(\S+?)\1 \{$/.exec(line);
+    if (m?.[2] !== undefined) chains.push(m[2]);
   }
+  if (!found) return undefined;
+  const sets = chains
+    .filter((c) => c.startsWith('endpoint-'))
+    .map((c) => ({ name: `affinity-${c.slice('endpoint-'.length)}`, kind: 'set' as const }));
   return { chains, sets };
 }
 
