@@ -38,7 +38,18 @@ function kb(path: string, field: RegExp): number {
   }
 }
 
-/** RSS (kB) of a process and its threads' process. */
+/** CPU time (ms, user + system) a process has used. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** RSS (kB) of a process. */
 function rss(pid: number): number {
   return kb(`/proc/${pid}/status`, /^VmRSS:\s+(\d+) kB/m);
 }
@@ -118,10 +129,11 @@ async function main(): Promise<void> {
     );
     console.log('');
     console.log(
-      'image   pods  create→Running p50/p90/p99/max ms   create→Ready p50/p90/p99/max ms   agent RSS Δ/pod   shim PSS/container',
+      'image   pods  create→Running p50/p90/p99/max ms   create→Ready p50/p90/p99/max ms   agent RSS Δ/pod   shim PSS/container     agent CPU/pod',
     );
     let seq = 0;
     const run = async (image: 'pause' | 'kubia', n: number): Promise<void> => {
+      const cpu0 = cpuMs(agentPid);
       const created = new Map<string, number>();
       const names: string[] = [];
       await Promise.all(
@@ -152,8 +164,10 @@ async function main(): Promise<void> {
       while (names.some((x) => !ready.has(x)) && performance.now() < deadline)
         await new Promise((r) => setTimeout(r, 50));
       const toRunning = names.map((x) => (running.get(x) ?? NaN) - (created.get(x) ?? 0));
+
       const toReady = names.map((x) => (ready.get(x) ?? NaN) - (created.get(x) ?? 0));
       await new Promise((r) => setTimeout(r, 2500)); // let status writes settle before measuring
+      const agentCpu = (cpuMs(agentPid) - cpu0) / n;
       const memDelta = (rss(agentPid) - baseRss) / n;
       const sh = shims(nodeDir);
       console.log(
@@ -166,7 +180,11 @@ async function main(): Promise<void> {
             .join('/')
             .padEnd(34),
           `${(memDelta / 1024).toFixed(2)} MiB`.padEnd(18),
-          sh.count > 0 ? `${(sh.pssKb / sh.count / 1024).toFixed(2)} MiB (${sh.count} shims)` : '-',
+          (sh.count > 0
+            ? `${(sh.pssKb / sh.count / 1024).toFixed(2)} MiB (${sh.count} shims)`
+            : '-'
+          ).padEnd(22),
+          `${Math.round(agentCpu)} ms`,
         ].join(' '),
       );
       await Promise.all(

@@ -377,11 +377,25 @@ export class Agent {
     prober.stop();
     if (this.#o.stopPodsOnExit) await this.#shutdownPods(syncer, status, pods);
     stopInformers.abort();
-    await statusLoop;
-    await nodeLoop;
-    await factory.stopped();
-    await this.#server?.close();
     if (routeTimer) clearTimeout(routeTimer);
+    // A request in flight to an API server that is gone must not hold the exit up.
+    await this.#within(
+      Promise.all([statusLoop, nodeLoop, factory.stopped(), this.#server?.close()]),
+      5000,
+      'stopping the status, node and informer loops',
+    );
+  }
+
+  async #within(p: Promise<unknown>, ms: number, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      p.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), ms);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) this.#log.warn('Gave up waiting while stopping', { what, waitedMs: ms });
   }
 
   #subnets: readonly string[] = [];

@@ -431,7 +431,11 @@ export function generatePodStatus(input: StatusInput): PodStatus {
     return { ...c, lastProbeTime: null, lastTransitionTime };
   });
   for (const o of oldConditions) if (!kubeletConditions.has(o.type)) conditions.push(o);
-  let podIPs = newest?.ip && newest.state === 'ready' ? [newest.ip] : [];
+  let podIPs = pod.spec?.hostNetwork
+    ? [...input.hostIPs]
+    : newest?.ip && newest.state === 'ready'
+      ? [newest.ip]
+      : [];
   if (
     podIPs.length === 0 &&
     (old.podIPs?.length ?? 0) > 0 &&

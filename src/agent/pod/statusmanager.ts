@@ -268,12 +268,11 @@ export class StatusManager {
       }
       e.failures = 0;
     } catch (err) {
-      if (isNotFound(err) || (isConflict(err) && e.finalize)) {
-        e.deleted = true;
-        return;
-      }
-      if (isInvalid(err)) {
-        // the pod of that name is another one now (UID changed): ours is gone
+      const current = this.#o.getPod(e.namespace, e.name);
+      const replaced = current !== undefined && current.metadata.uid !== e.uid;
+      // NotFound: gone. Conflict (kube-apiserver's UID precondition) or Invalid (an immutable
+      // UID) for a pod of that name that is another one now: ours is gone.
+      if (isNotFound(err) || ((isConflict(err) || isInvalid(err)) && (replaced || e.finalize))) {
         e.deleted = true;
         return;
       }

@@ -220,6 +220,12 @@ export class PodSyncer {
     this.#o.recorder.event(pod, type, reason, message);
   }
 
+  /** The pod's IPs: the sandbox's, or the node's for hostNetwork pods. */
+  #podIPs(pod: Pod, sandbox: Sandbox): string[] {
+    if (pod.spec?.hostNetwork) return [...this.#o.node.hostIPs()];
+    return sandbox.ip ? [sandbox.ip] : [];
+  }
+
   /** The pod's status now. */
   status(pod: Pod, terminal: boolean): PodStatus {
     const uid = pod.metadata.uid ?? '';
@@ -299,7 +305,7 @@ export class PodSyncer {
         {
           podsDir: this.#o.podsDir,
           sources: this.#o.sources,
-          podIPs: sandbox.ip ? [sandbox.ip] : [],
+          podIPs: this.#podIPs(pod, sandbox),
           hostIPs: this.#o.node.hostIPs(),
         },
         pod,
@@ -584,7 +590,7 @@ export class PodSyncer {
     const services = this.#o.services();
     if (!services)
       throw new EnvError('services have not yet been read at least once, cannot construct envvars');
-    const podIPs = sandbox.ip ? [sandbox.ip] : [];
+    const podIPs = this.#podIPs(pod, sandbox);
     const env = await containerEnv({
       pod,
       container: c,

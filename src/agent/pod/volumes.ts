@@ -46,11 +46,11 @@ function podDir(ctx: VolumeContext, pod: Pod): string {
 }
 
 function pluginDir(v: Volume): string {
-  if (v.emptyDir) return 'kubernetes.io~empty-dir';
   if (v.configMap) return 'kubernetes.io~configmap';
   if (v.secret) return 'kubernetes.io~secret';
   if (v.downwardAPI) return 'kubernetes.io~downward-api';
   if (v.projected) return 'kubernetes.io~projected';
+  if (v.emptyDir) return 'kubernetes.io~empty-dir';
   return 'kubernetes.io~other';
 }
 
@@ -194,11 +194,7 @@ export async function setUpVolumes(
   const ns = pod.metadata.namespace ?? 'default';
   for (const v of pod.spec?.volumes ?? []) {
     const dir = join(podDir(ctx, pod), 'volumes', pluginDir(v), v.name);
-    if (v.emptyDir) {
-      mkdirSync(dir, { recursive: true, mode: 0o777 });
-      chmodSync(dir, 0o777);
-      out.set(v.name, { path: dir, readOnly: false });
-    } else if (v.hostPath) {
+    if (v.hostPath) {
       const type = v.hostPath.type ?? '';
       const p = v.hostPath.path;
       if (type === 'DirectoryOrCreate' && !existsSync(p))
@@ -281,6 +277,10 @@ export async function setUpVolumes(
       }
       writeFiles(dir, files);
       out.set(v.name, { path: dir, readOnly: true });
+    } else if (v.emptyDir) {
+      mkdirSync(dir, { recursive: true, mode: 0o777 });
+      chmodSync(dir, 0o777);
+      out.set(v.name, { path: dir, readOnly: false });
     } else {
       const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
       throw new VolumeError(`volume "${v.name}": ${kind} volumes are not supported on this node`);

@@ -69,7 +69,8 @@ export function setPodSpecDefaults(spec: PodSpec): void {
   for (const c of spec.containers) setContainerDefaults(c);
   for (const c of spec.initContainers ?? []) setContainerDefaults(c);
   for (const v of spec.volumes ?? []) {
-    if (!v.emptyDir && !v.hostPath && !v.secret && !v.configMap) v.emptyDir = {};
+    // SetDefaults_Volume: a volume with no source at all is an emptyDir
+    if (Object.keys(v).every((k) => k === 'name')) v.emptyDir = {};
     if (v.secret && v.secret.defaultMode === undefined) v.secret.defaultMode = 0o644;
     if (v.configMap && v.configMap.defaultMode === undefined) v.configMap.defaultMode = 0o644;
     if (v.hostPath && v.hostPath.type === undefined) v.hostPath.type = '';

@@ -124,6 +124,57 @@ function validateVolumeSource(v: Volume, path: string): FieldError[] {
       return e;
     });
   }
+  if (v.downwardAPI) {
+    const d = v.downwardAPI;
+    one('downwardAPI', () => {
+      const p = `${path}.downwardAPI`;
+      const e: FieldError[] = [...validateMode(d.defaultMode, `${p}.defaultMode`)];
+      (d.items ?? []).forEach((it, i) => {
+        const ip = `${p}.items[${i}]`;
+        if (!it.path) e.push(required(`${ip}.path`));
+        else e.push(...validateLocalDescendingPath(it.path, `${ip}.path`));
+        if (!it.fieldRef && !it.resourceFieldRef)
+          e.push(required(ip, 'must specify one of fieldRef or resourceFieldRef'));
+        e.push(...validateMode(it.mode, `${ip}.mode`));
+      });
+      return e;
+    });
+  }
+  if (v.persistentVolumeClaim) {
+    const c = v.persistentVolumeClaim;
+    one('persistentVolumeClaim', () =>
+      c.claimName ? [] : [required(`${path}.persistentVolumeClaim.claimName`)],
+    );
+  }
+  // The other sources are accepted as given (the node decides whether it can mount them).
+  for (const key of [
+    'projected',
+    'nfs',
+    'csi',
+    'ephemeral',
+    'image',
+    'gcePersistentDisk',
+    'awsElasticBlockStore',
+    'gitRepo',
+    'iscsi',
+    'glusterfs',
+    'rbd',
+    'flexVolume',
+    'cinder',
+    'cephfs',
+    'flocker',
+    'fc',
+    'azureFile',
+    'vsphereVolume',
+    'quobyte',
+    'azureDisk',
+    'photonPersistentDisk',
+    'portworxVolume',
+    'scaleIO',
+    'storageos',
+  ] as const) {
+    if (v[key] !== undefined) one(key, () => []);
+  }
   if (n === 0) errs.push(required(path, 'must specify a volume type'));
   return errs;
 }
