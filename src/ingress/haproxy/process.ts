@@ -85,6 +85,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The path of an executable: as given when it has a slash, else found on PATH. */
+export function findExecutable(name: string): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = `${dir}/${name}`;
+    if (dir !== '' && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
 let setprivPresent: boolean | undefined;
 function hasSetpriv(): boolean {
   setprivPresent ??= ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
@@ -136,7 +146,7 @@ export class HaproxyProcess {
     if (text.startsWith('[ALERT]')) log.warn('HAProxy alert', { line: text });
     else if (
       text.startsWith('[WARNING]') &&
-      !/stopped \(cumulated conns|Former worker|Exiting Master|All workers exited|is UP|is DOWN|going DOWN for maintenance|UP\/READY|forced maintenance|Proxy .* stopped/.test(
+      !/stopped \(cumulated conns|Former worker|Current worker \(\d+\) exited with code 0|Exiting Master|All workers exited|is UP|is DOWN|going DOWN for maintenance|UP\/READY|forced maintenance|Proxy .* stopped/.test(
         text,
       )
     )
