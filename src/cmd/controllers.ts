@@ -34,6 +34,9 @@ Flags:
   --lb-pool LIST                    LoadBalancer addresses: IPs, a-b ranges or CIDRs, comma-separated
                                     (default none: LoadBalancer services stay <pending>)
   --lb-class NAME                   serve this loadBalancerClass too (default: only services without one)
+  --concurrent-service-endpoint-syncs N  EndpointSlice workers (default 10)
+  --concurrent-endpoint-syncs N     Endpoints workers (default 10)
+  --concurrent-gc-syncs N           garbage collector workers (default 10)
   --kube-api-qps N, --kube-api-burst N
                                     client rate limit (default 200 / 400)
   --healthz-bind-address HOST:PORT  serve /healthz and /metrics there (default off)
@@ -82,6 +85,9 @@ export async function run(args: string[]): Promise<number> {
         'node-monitor-period': { type: 'string', default: '5s' },
         'lb-pool': { type: 'string', default: '' },
         'lb-class': { type: 'string' },
+        'concurrent-service-endpoint-syncs': { type: 'string', default: '10' },
+        'concurrent-endpoint-syncs': { type: 'string', default: '10' },
+        'concurrent-gc-syncs': { type: 'string', default: '10' },
         'kube-api-qps': { type: 'string', default: '200' },
         'kube-api-burst': { type: 'string', default: '400' },
         'healthz-bind-address': { type: 'string', default: '' },
@@ -130,11 +136,25 @@ export async function run(args: string[]): Promise<number> {
     console.error(`portico controllers: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
+  let workers: Record<string, number>;
+  try {
+    workers = {
+      endpointslice: positiveInt(
+        values['concurrent-service-endpoint-syncs'],
+        'concurrent-service-endpoint-syncs',
+      ),
+      endpoints: positiveInt(values['concurrent-endpoint-syncs'], 'concurrent-endpoint-syncs'),
+      garbagecollector: positiveInt(values['concurrent-gc-syncs'], 'concurrent-gc-syncs'),
+    };
+  } catch (e) {
+    console.error(`portico controllers: ${e instanceof Error ? e.message : String(e)}`);
+    return 2;
+  }
   const abort = new AbortController();
   let running;
   try {
     running = startControllers(
-      { client, config, controllers: list(values.controllers), logger: log, metrics },
+      { client, config, controllers: list(values.controllers), logger: log, metrics, workers },
       abort.signal,
     );
   } catch (e) {

@@ -14,15 +14,15 @@ import { InformerFactory } from '../client/factory.js';
 import { HttpClient } from '../client/http.js';
 import { loadRestConfig } from '../client/kubeconfig.js';
 import { realClock } from '../lib/clock.js';
-import { createLogger } from '../lib/log/logger.js';
 import type { Logger } from '../lib/log/logger.js';
 import type { ProxyBackend } from '../proxy/backend.js';
 import { ExecConntrack } from '../proxy/conntrack.js';
 import { ServiceHealthServer, startHealthServer } from '../proxy/health.js';
 import { NftablesBackend } from '../proxy/nftables/backend.js';
-import { ExecNft, probeNft } from '../proxy/nftables/nft.js';
+import { ExecNft, SessionNft, probeNft } from '../proxy/nftables/nft.js';
 import { Proxier } from '../proxy/proxier.js';
 import { UserspaceBackend } from '../proxy/userspace/backend.js';
+import { loggerFromFlags, logOptions, notifyReady, untilStopped } from './lifecycle.js';
 
 const usage = `Usage: portico proxy [flags]
 
@@ -119,8 +119,7 @@ export async function run(args: string[]): Promise<number> {
         'healthcheck-bind-address': { type: 'string', default: '0.0.0.0' },
         'nodeport-addresses': { type: 'string' },
         cleanup: { type: 'boolean', default: false },
-        'log-format': { type: 'string', default: 'json' },
-        v: { type: 'string', short: 'v', default: '0' },
+        ...logOptions,
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -133,11 +132,7 @@ export async function run(args: string[]): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const log = createLogger({
-    format: values['log-format'] === 'text' ? 'text' : 'json',
-    verbosity: Number(values.v),
-    fields: { component: 'proxy' },
-  });
+  const log = loggerFromFlags(values, 'proxy');
   const mode = values.mode;
   if (mode !== 'auto' && mode !== 'nftables' && mode !== 'userspace') {
     console.error(
@@ -180,7 +175,8 @@ export async function run(args: string[]): Promise<number> {
       (family) =>
         new NftablesBackend({
           family,
-          nft,
+          // One long-lived `nft -i` per family for partial syncs (bench/proxy: ~10x faster).
+          nft: new SessionNft(),
           conntrack,
           clusterCIDRs,
           serviceCIDRs,
@@ -242,9 +238,12 @@ export async function run(args: string[]): Promise<number> {
   });
 
   const ac = new AbortController();
-  const stop = (): void => ac.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  let done: Promise<void> = Promise.resolve();
+  const stopped = untilStopped(async (reason) => {
+    log.info('Stopping', { reason });
+    ac.abort();
+    await done;
+  });
 
   let health: { close(): Promise<void> } | undefined;
   if (values['healthz-bind-address'] !== '') {
@@ -298,12 +297,19 @@ export async function run(args: string[]): Promise<number> {
     if (await slices.waitForSync(ac.signal)) proxier.onSlicesSynced();
   })();
 
-  await loop;
-  await factory.stopped();
-  await serviceHealth.close();
-  await health?.close();
-  for (const b of backends) await b.close();
-  client.close();
+  void proxier.firstSync.then(() => {
+    log.info('Rules programmed', { backends: backends.map((b) => b.name) });
+    notifyReady();
+  });
+  done = (async () => {
+    await loop;
+    await factory.stopped();
+    await serviceHealth.close();
+    await health?.close();
+    await proxier.close();
+    client.close();
+  })();
+  await stopped;
   // The rules stay: killing or stopping the proxy must not stop Service traffic.
   log.info('Stopped; rules left in place', {});
   return 0;

@@ -48,6 +48,7 @@ export class Supervisor {
   readonly #o: SupervisorOptions;
   readonly #running: Running[] = [];
   #stopping = false;
+  #stopped: Promise<void> | undefined;
   #failed: ((err: Error) => void) | undefined;
   /** Rejects when a component keeps crashing. */
   readonly failed: Promise<never>;
@@ -107,7 +108,13 @@ export class Supervisor {
     };
     this.#running.push(r);
     this.#o.logger.info('Component starting', { name: spec.name, pid: child.pid ?? 0 });
-    await ready;
+    try {
+      await ready;
+    } catch (e) {
+      // Stopped while starting (Ctrl-C during start-up) is not a failure.
+      if (this.#stopping) return;
+      throw e;
+    }
     this.#o.logger.info('Component ready', { name: spec.name });
     this.#watch(r);
   }
@@ -139,13 +146,24 @@ export class Supervisor {
       r.child = child;
       r.startedAt = Date.now();
       r.exited = exited;
+      this.#o.logger.info('Component starting', { name: r.spec.name, pid: child.pid ?? 0 });
       this.#watch(r);
       await ready.catch(() => undefined);
     });
   }
 
-  /** Stops every component, the last started first. */
-  async stop(): Promise<void> {
+  /** True once stop() was called. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Stops every component, the last started first (once; later calls wait for the first). */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stopAll();
+    return this.#stopped;
+  }
+
+  async #stopAll(): Promise<void> {
     this.#stopping = true;
     for (const r of [...this.#running].reverse()) {
       const child = r.child;

@@ -47,6 +47,42 @@ export const upComponents: readonly UpComponent[] = [
     ],
   },
   {
+    name: 'agent',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('agent'),
+      '--node-name',
+      c.nodeName,
+      '--data-dir',
+      c.dataDir,
+      // Ctrl-C stops the pods too (a node shutdown); a crashed agent's pods keep running.
+      '--stop-pods-on-exit',
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' || all[i - 1] === '--service-cluster-ip-range'
+          ? [all[i - 1] ?? '', a]
+          : all[i - 1] === '--advertise-address'
+            ? ['--node-ip', a]
+            : [],
+      ),
+      ...c.common,
+    ],
+  },
+  {
+    name: 'proxy',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('proxy'),
+      '--hostname-override',
+      c.nodeName,
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' || all[i - 1] === '--service-cluster-ip-range'
+          ? [all[i - 1] ?? '', a]
+          : [],
+      ),
+      ...c.common,
+    ],
+  },
+  {
     name: 'ingress',
     args: (c) => [
       '--kubeconfig',
@@ -71,6 +107,7 @@ Flags:
   --store, --bind-address, --secure-port, --advertise-address, --tls-san,
   --service-cluster-ip-range, --service-node-port-range, --cluster-cidr
                                      passed to the API server (see portico apiserver --help)
+  --disable NAME[,NAME]              do not run these components (e.g. agent,proxy: control plane only)
   --log-format json|text             log format (default text)
   -v N                               log verbosity`;
 
@@ -91,6 +128,7 @@ export async function run(args: string[]): Promise<number> {
       'data-dir': { type: 'string' },
       'node-name': { type: 'string' },
       'tls-san': { type: 'string', multiple: true, default: [] },
+      disable: { type: 'string', multiple: true, default: [] },
       ...Object.fromEntries(apiserverFlags.map((f) => [f, { type: 'string' as const }])),
       ...logOptions,
       'log-format': { type: 'string', default: 'text' },
@@ -118,6 +156,26 @@ export async function run(args: string[]): Promise<number> {
     common: ['--log-format', values['log-format'], '-v', values.v],
     apiserverArgs,
   };
+  // `--disable agent,proxy` (k3s' flag): run without some components, e.g. a control plane only.
+  const disabled = new Set(values.disable.flatMap((d) => d.split(',')).map((d) => d.trim()));
+  for (const d of disabled) {
+    if (d !== '' && !upComponents.some((c) => c.name === d))
+      log.warn('--disable names a component portico up does not run', {
+        component: d,
+        components: upComponents.map((c) => c.name).join(','),
+      });
+  }
+  if (disabled.has('apiserver')) {
+    console.error('portico up: the apiserver cannot be disabled');
+    return 2;
+  }
+  // The node agent needs root (namespaces, mounts, cgroups): without it this machine runs the
+  // control plane only.
+  if (process.getuid?.() !== 0 && !disabled.has('agent')) {
+    log.warn('Not root: running without the node agent (this machine will not run pods)', {});
+    disabled.add('agent');
+  }
+  const components = upComponents.filter((c) => !disabled.has(c.name));
   const bin = process.argv[1];
   if (bin === undefined) throw new Error('cannot tell where the portico executable is');
   const supervisor = new Supervisor({ command: [process.execPath, bin], logger: log });
@@ -126,7 +184,8 @@ export async function run(args: string[]): Promise<number> {
     await supervisor.stop();
   });
   try {
-    for (const c of upComponents) {
+    for (const c of components) {
+      if (supervisor.stopping) break;
       const spec: SupervisedComponent = {
         name: c.name,
         args: c.args(ctx),
@@ -139,11 +198,19 @@ export async function run(args: string[]): Promise<number> {
       }
     }
   } catch (e) {
+    if (supervisor.stopping) {
+      await stopped;
+      return 0;
+    }
     log.error(e, 'Starting Portico failed; stopping what started');
     await supervisor.stop();
     return 1;
   }
-  log.info('Portico is up', { components: upComponents.map((c) => c.name).join(',') });
+  if (supervisor.stopping) {
+    await stopped;
+    return 0;
+  }
+  log.info('Portico is up', { components: components.map((c) => c.name).join(',') });
   try {
     await Promise.race([stopped, supervisor.failed]);
   } catch (e) {

@@ -17,6 +17,7 @@ import { ReplicaSetController } from './replicaset/controller.js';
 import { SchedulerController } from './scheduler/controller.js';
 import { ServiceLBController } from './servicelb/controller.js';
 
+/** One controller `portico controllers` can run. */
 export interface ControllerDescriptor {
   readonly name: string;
   readonly description: string;
@@ -28,18 +29,20 @@ export interface ControllerDescriptor {
 
 const always = (): boolean => true;
 
+/** Every controller, in start order. */
 export const controllerDescriptors: readonly ControllerDescriptor[] = [
   {
     name: 'endpointslice',
     description: 'EndpointSlices of Services with a selector',
-    workers: 5,
+    // Syncs wait on one API write each, so more than kube's 5 pays off in one Node process.
+    workers: 10,
     enabledByDefault: always,
     create: (c) => new EndpointSliceController(c),
   },
   {
     name: 'endpoints',
     description: 'legacy Endpoints of Services with a selector',
-    workers: 5,
+    workers: 10,
     enabledByDefault: always,
     create: (c) => new EndpointsController(c),
   },

@@ -27,6 +27,7 @@ export interface ControllersConfig {
   readonly lbClass?: string | undefined;
 }
 
+/** kube-controller-manager's defaults, with the cluster's CIDR. */
 export function defaultControllersConfig(cluster: ClusterConfig): ControllersConfig {
   return {
     maxEndpointsPerSlice: 100,
@@ -38,6 +39,7 @@ export function defaultControllersConfig(cluster: ClusterConfig): ControllersCon
   };
 }
 
+/** What each controller's constructor receives. */
 export interface ControllerContext {
   readonly client: Client;
   readonly informers: InformerFactory;

@@ -13,6 +13,7 @@ import { selectControllers } from './all.js';
 import type { ControllerContext, ControllersConfig } from './context.js';
 import { createController } from './runner.js';
 
+/** What startControllers() runs, and with what. */
 export interface ManagerOptions {
   readonly client: Client;
   readonly config: ControllersConfig;
@@ -25,6 +26,7 @@ export interface ManagerOptions {
   readonly workers?: Readonly<Record<string, number>>;
 }
 
+/** Handles on running controllers. */
 export interface RunningControllers {
   readonly names: readonly string[];
   /** Resolves once every informer has listed (the controllers act from then on). */

@@ -54,9 +54,12 @@ export function endpointsByPort(
   }
   const out = new Map<string, EndpointInfo[]>();
   for (const [key, eps] of byPort) {
+    // Sort keys computed once per endpoint, not once per comparison.
+    const keyed = [...eps.values()].map((ep) => ({ ep, k: ipSortKey(ep.ip) }));
+    keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : a.ep.port - b.ep.port));
     out.set(
       key,
-      [...eps.values()].sort((a, b) => compareIP(a.ip, b.ip) || a.port - b.port),
+      keyed.map((x) => x.ep),
     );
   }
   return out;
@@ -78,15 +81,16 @@ function rank(ep: EndpointInfo): number {
 export function compareIP(a: string, b: string): number {
   const pa = ipSortKey(a);
   const pb = ipSortKey(b);
+  if (typeof pa !== typeof pb) return typeof pa === 'number' ? -1 : 1;
   return pa < pb ? -1 : pa > pb ? 1 : 0;
 }
 
-function ipSortKey(ip: string): string {
+/** IPv4 addresses as numbers (cheap), IPv6 as their expanded text; IPv4 sorts first. */
+function ipSortKey(ip: string): number | string {
   if (!ip.includes(':')) {
-    return ip
-      .split('.')
-      .map((o) => o.padStart(3, '0'))
-      .join('.');
+    let n = 0;
+    for (const o of ip.split('.')) n = n * 256 + Number(o);
+    return n;
   }
   return expandIPv6(ip);
 }

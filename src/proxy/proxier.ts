@@ -50,6 +50,11 @@ export class Proxier {
   #tail: Promise<void> = Promise.resolve();
   /** Completed syncs (successful or not), for tests. */
   syncs = 0;
+  #resolveFirstSync: () => void = () => undefined;
+  /** Resolves after the first successful sync (the component is ready then). */
+  readonly firstSync: Promise<void> = new Promise((resolve) => {
+    this.#resolveFirstSync = resolve;
+  });
 
   constructor(options: ProxierOptions) {
     this.#o = options;
@@ -139,6 +144,12 @@ export class Proxier {
     await this.#tail;
   }
 
+  /** Releases the backends' resources (sessions, listeners); nftables rules stay in place. */
+  async close(): Promise<void> {
+    await this.#tail;
+    for (const b of this.#o.backends) await b.close();
+  }
+
   /** One sync of every backend; safe to call at any time (calls never overlap). */
   sync(): Promise<void> {
     const run = this.#tail.then(() => this.#sync());
@@ -192,6 +203,7 @@ export class Proxier {
       this.#lastFull = start;
     }
     this.health.updated(generation);
+    this.#resolveFirstSync();
     this.metrics.lastSyncTimestamp.set(end / 1000);
     for (const times of changes.triggerTimes.values())
       for (const t of times) this.metrics.networkProgramming.observe(Math.max(0, end - t) / 1000);

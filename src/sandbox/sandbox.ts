@@ -336,28 +336,36 @@ export async function sandboxDown(options: {
   );
   // Node agents leave their pods running when they stop (as kubelet does): remove them, their
   // mounts, cgroups and links with `portico agent cleanup` inside each node's namespace.
-  for (const h of plan.hosts.filter((x) => x.role === 'node')) {
-    if (!(await netnsExists(h.netns))) continue;
-    const r = await exec(
-      'ip',
-      [
-        'netns',
-        'exec',
-        h.netns,
-        process.execPath,
-        porticoBin,
-        'agent',
-        'cleanup',
-        '--data-dir',
-        hostDataDir(plan, h),
-        '--cgroup-root',
-        agentCgroupRoot(plan, h),
-      ],
-      { allowFailure: true, timeoutMs: 120_000 },
-    );
-    if (r.code !== 0)
-      log.warn('Cleaning up a node failed', { sandbox: name, node: h.name, err: r.stderr.trim() });
-  }
+  await Promise.all(
+    plan.hosts
+      .filter((x) => x.role === 'node')
+      .map(async (h) => {
+        if (!(await netnsExists(h.netns))) return;
+        const r = await exec(
+          'ip',
+          [
+            'netns',
+            'exec',
+            h.netns,
+            process.execPath,
+            porticoBin,
+            'agent',
+            'cleanup',
+            '--data-dir',
+            hostDataDir(plan, h),
+            '--cgroup-root',
+            agentCgroupRoot(plan, h),
+          ],
+          { allowFailure: true, timeoutMs: 120_000 },
+        );
+        if (r.code !== 0)
+          log.warn('Cleaning up a node failed', {
+            sandbox: name,
+            node: h.name,
+            err: r.stderr.trim(),
+          });
+      }),
+  );
   // Stop what still runs in the sandbox's namespaces.
   const inodes = new Set(
     [plan.lanNetns, ...plan.hosts.map((h) => h.netns)]
@@ -375,6 +383,45 @@ export async function sandboxDown(options: {
     await exec('ip', ['link', 'delete', plan.hostLink], { allowFailure: true });
   if (!options.keepFiles) rmSync(sandboxDir(name), { recursive: true, force: true });
   log.info('Sandbox removed', { sandbox: name });
+}
+
+/**
+ * Stops one component of a sandbox host (its process group, by PID: `signal`, then SIGKILL after
+ * 15 s) and starts it again with the same flags, as a crash and a restart would. Returns the new
+ * PID.
+ */
+export async function sandboxRestart(options: {
+  name: string;
+  host: string;
+  component: string;
+  signal?: NodeJS.Signals;
+  clock?: Clock;
+}): Promise<number> {
+  const clock = options.clock ?? realClock;
+  const state = readState(options.name);
+  if (!state) throw new SandboxError(`no sandbox named ${options.name}`);
+  const host = state.plan.hosts.find((h) => h.name === options.host);
+  if (!host) throw new SandboxError(`sandbox ${options.name} has no host ${options.host}`);
+  const running = state.processes.filter(
+    (p) => p.host === options.host && p.component === options.component,
+  );
+  for (const p of running) {
+    try {
+      process.kill(-p.pid, options.signal ?? 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+  await stopPids(
+    running.map((p) => p.pid),
+    clock,
+    15_000,
+  );
+  state.processes = state.processes.filter((p) => !running.includes(p));
+  startComponent(state, host, options.component);
+  const started = state.processes.at(-1);
+  if (!started) throw new SandboxError(`could not restart ${options.component}`);
+  return started.pid;
 }
 
 /** Runs a command on one sandbox host; resolves with its exit code. KUBECONFIG points at the sandbox. */

@@ -16,7 +16,7 @@ import { ClusterState } from '../../src/proxy/changetracker.js';
 import { makeService, makeSlice } from '../../src/proxy/fixtures.js';
 import { NftablesBackend } from '../../src/proxy/nftables/backend.js';
 import { goldenDir } from '../../src/proxy/nftables/golden.js';
-import { ExecNft } from '../../src/proxy/nftables/nft.js';
+import { NftError, SessionNft } from '../../src/proxy/nftables/nft.js';
 import { computeRuleset, renderRuleset } from '../../src/proxy/nftables/ruleset.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -109,6 +109,31 @@ describe('rulesets on the real kernel', { skip: isRoot ? false : 'needs root' },
     });
   }
 
+  it('reports a failed transaction of a session and keeps the session usable', async () => {
+    const ns = await privateNetns();
+    const session = new SessionNft({ command: [...ns.command, 'nft'] });
+    try {
+      await session.run('add table ip portico\nadd set ip portico s { type ipv4_addr ; }\n');
+      await assert.rejects(
+        session.run(
+          'add element ip portico s { 10.0.0.1 }\nadd element ip portico nope { 10.0.0.2 }\n',
+        ),
+        (e: unknown) => e instanceof NftError && /nope/.test(e.stderr),
+      );
+      await session.run('add element ip portico s { 10.0.0.3 }\n');
+      const list = await ns.exec(['nft', 'list', 'set', 'ip', 'portico', 's']);
+      assert.match(list.stdout, /10\.0\.0\.3/);
+      assert.doesNotMatch(
+        list.stdout,
+        /10\.0\.0\.1\b/,
+        'the failed transaction must leave nothing behind',
+      );
+    } finally {
+      session.close();
+      await ns.close();
+    }
+  });
+
   describe('incremental transactions', () => {
     let ns: Awaited<ReturnType<typeof privateNetns>>;
     before(async () => {
@@ -118,12 +143,14 @@ describe('rulesets on the real kernel', { skip: isRoot ? false : 'needs root' },
       await ns.close();
     });
 
-    it('leave the same table as a full load', async () => {
+    it('leave the same table as a full load (through a long-lived nft session)', async () => {
+      const session = new SessionNft({ command: [...ns.command, 'nft'] });
+      after(() => session.close());
       const state = new ClusterState('node-a');
       state.updateNode({ metadata: { name: 'node-a' }, spec: { podCIDR: '10.244.1.0/24' } });
       const backend = new NftablesBackend({
         family: 'IPv4',
-        nft: new ExecNft({ command: [...ns.command, 'nft'] }),
+        nft: session,
         clusterCIDRs: ['10.244.0.0/16'],
         serviceCIDRs: ['10.96.0.0/12'],
       });
@@ -199,6 +226,7 @@ describe('rulesets on the real kernel', { skip: isRoot ? false : 'needs root' },
         const load = await fresh.exec(['nft', '-f', '-'], full);
         assert.equal(load.code, 0, load.stderr);
         const listed = await fresh.exec(['nft', '-j', 'list', 'table', 'ip', 'portico']);
+        assert.ok(session.sessionRuns >= steps.length, 'partial syncs went through the session');
         const got = normalized(incremental.stdout);
         assert.ok(
           got.some((o) => o.includes('10.244.3.3')),

@@ -322,6 +322,34 @@ describe('watch', () => {
     assert.ok(Number(bm.object.metadata?.['resourceVersion']) >= Number(rv));
   });
 
+  test('sendInitialEvents: the current objects, a BOOKMARK marking their end, then changes', async () => {
+    const ns = await namespace();
+    await createCM(ns, 'a');
+    const events = await collect(
+      `/api/v1/namespaces/${ns}/configmaps?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true`,
+      (ev) => ev.some((e) => e.type === 'ADDED' && e.object.metadata?.['name'] === 'b'),
+      async () => {
+        await createCM(ns, 'b');
+      },
+    );
+    const end = events.findIndex(
+      (e) =>
+        e.type === 'BOOKMARK' &&
+        (e.object.metadata?.['annotations'] as Record<string, string> | undefined)?.[
+          'k8s.io/initial-events-end'
+        ] === 'true',
+    );
+    assert.ok(end >= 1, names(events).join(', '));
+    assert.deepEqual(names(events.slice(0, end)), ['ADDED a']);
+    assert.deepEqual(names(events.slice(end + 1).filter((e) => e.type !== 'BOOKMARK')), [
+      'ADDED b',
+    ]);
+    const bad = await apiRequest(api, {
+      path: `/api/v1/namespaces/${ns}/configmaps?watch=true&sendInitialEvents=true`,
+    });
+    assert.equal(bad.status, 400);
+  });
+
   test('timeoutSeconds ends the stream', async () => {
     const ns = await namespace();
     const started = Date.now();

@@ -70,25 +70,39 @@ async function endpointsPorts(
   return out;
 }
 
+/** JSON with sorted keys (list order of slices and subsets is not part of the contract). */
+function canonical(m: Record<string, number[]> | undefined): string {
+  if (m === undefined) return 'none';
+  return JSON.stringify(
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, m[k]]),
+  );
+}
+
 async function expectBoth(
   client: Client,
   svc: string,
   want: Record<string, number[]>,
   what: string,
 ): Promise<void> {
-  await waitFor(
-    async () => {
-      const a = await slicePorts(client, svc);
-      const b = await endpointsPorts(client, svc);
-      return (
-        JSON.stringify(a) === JSON.stringify(want) && JSON.stringify(b) === JSON.stringify(want)
-      );
-    },
-    {
-      what: `${what}: Endpoints and EndpointSlices of ${svc} = ${JSON.stringify(want)}`,
-      timeoutMs: 10_000,
-    },
-  );
+  let seen = '';
+  try {
+    await waitFor(
+      async () => {
+        const a = await slicePorts(client, svc);
+        const b = await endpointsPorts(client, svc);
+        seen = `slices ${canonical(a)}, endpoints ${canonical(b)}`;
+        return canonical(a) === canonical(want) && canonical(b) === canonical(want);
+      },
+      {
+        what: `${what}: Endpoints and EndpointSlices of ${svc} = ${JSON.stringify(want)}`,
+        timeoutMs: 10_000,
+      },
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (last seen: ${seen})`, { cause: e });
+  }
 }
 
 async function createPod(
@@ -439,5 +453,31 @@ test('self-healing: a deleted or edited slice is put back, and nothing is duplic
       return s.length === 1 && s[0]!.endpoints[0]?.addresses[0] === '10.244.0.51';
     },
     { what: 'the edited slice put back' },
+  );
+});
+
+test('API-02: kubernetes.default has Endpoints and one EndpointSlice with the same addresses and ports', async (t) => {
+  const { client } = await setup(t);
+  const ep = await waitFor(
+    () => client.get<Endpoints>(resources.endpoints, 'default', 'kubernetes'),
+    { what: 'kubernetes Endpoints' },
+  );
+  assert.ok((ep.subsets ?? []).length >= 1);
+  // Give the mirroring controller time to act if it were going to duplicate the slice.
+  await new Promise((r) => setTimeout(r, 300));
+  const s = await slices(client, 'kubernetes');
+  assert.equal(s.length, 1, 'not mirrored a second time');
+  const addrs = (x: string[]) => [...new Set(x)].sort();
+  assert.deepEqual(
+    addrs(s.flatMap((x) => x.endpoints.flatMap((e) => e.addresses))),
+    addrs(
+      (ep.subsets ?? []).flatMap((x) =>
+        [...(x.addresses ?? []), ...(x.notReadyAddresses ?? [])].map((a) => a.ip),
+      ),
+    ),
+  );
+  assert.deepEqual(
+    addrs(s.flatMap((x) => (x.ports ?? []).map((p) => String(p.port)))),
+    addrs((ep.subsets ?? []).flatMap((x) => (x.ports ?? []).map((p) => String(p.port)))),
   );
 });

@@ -356,3 +356,35 @@ test('namespace deletion empties the namespace first', { skip }, async (t) => {
   assert.match(gone.stderr, /NotFound/);
   assert.equal((await client.list<Pod>(resources.pods, { namespace: 'doomed' })).items.length, 0);
 });
+
+test(
+  'garbage collection: kubectl delete --cascade=foreground empties the owner before it goes',
+  { skip },
+  async (t) => {
+    const { api, client } = await cluster(t);
+    await k(api, ['create', 'deployment', 'fg', '--image=luksa/kubia', '--replicas=2']);
+    await waitFor(async () => (await livePods(client, 'app=fg')).length === 2, {
+      what: 'two pods',
+    });
+    const r = await api.kubectl([
+      'delete',
+      'deployment',
+      'fg',
+      '--cascade=foreground',
+      '--timeout=30s',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    // kubectl waited for the Deployment itself; by then its ReplicaSet and pods are gone.
+    assert.equal(
+      (await client.list(resources.replicasets, { namespace: 'default', labelSelector: 'app=fg' }))
+        .items.length,
+      0,
+    );
+    await waitFor(
+      async () =>
+        (await client.list<Pod>(resources.pods, { namespace: 'default', labelSelector: 'app=fg' }))
+          .items.length === 0,
+      { what: 'pods gone' },
+    );
+  },
+);

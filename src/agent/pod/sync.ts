@@ -19,6 +19,7 @@
  */
 import type { Container, Pod, PodStatus, Service } from '../../api/types/core.js';
 import type { EventRecorder } from '../../client/events.js';
+import { cpus } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log/logger.js';
 import { podResolvConf } from '../runtime/etcfiles.js';
@@ -65,6 +66,32 @@ export interface PodSyncerOptions {
   readonly sources: EnvSources;
   /** `<data dir>/pods`. */
   readonly podsDir: string;
+  /**
+   * Sandbox and container creations in flight at once (default: 2 per CPU). A burst of pods then
+   * comes up one after another instead of all at the end (runc and the network setup are
+   * CPU-bound: with 100 parallel creations every pod would wait for all the others).
+   */
+  readonly parallelStarts?: number;
+}
+
+/** A counting semaphore. */
+class Semaphore {
+  #free: number;
+  readonly #waiters: (() => void)[] = [];
+  constructor(n: number) {
+    this.#free = Math.max(1, n);
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((r) => this.#waiters.push(r));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiters.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
 }
 
 export interface SyncOutcome {
@@ -82,6 +109,14 @@ export const annotations = {
 } as const;
 
 const minGraceSeconds = 2;
+
+/**
+ * When to look again after an image error: kubelet requeues a pod whose sync failed after 10 s
+ * with up to 50 % jitter, so ErrImagePull and ImagePullBackOff alternate as the back-off grows.
+ */
+function imageRetryMs(): number {
+  return Math.round(10_000 * (1 + Math.random() * 0.5));
+}
 
 function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
@@ -146,9 +181,11 @@ export class PodSyncer {
   readonly #reasons = new Map<string, Map<string, WaitingReason>>();
   readonly crashBackoff: KeyedBackoff;
   readonly imageBackoff: KeyedBackoff;
+  readonly #starts: Semaphore;
 
   constructor(options: PodSyncerOptions) {
     this.#o = options;
+    this.#starts = new Semaphore(options.parallelStarts ?? 2 * Math.max(1, cpus().length));
     this.crashBackoff = new KeyedBackoff({
       initialMs: 10_000,
       maxMs: 300_000,
@@ -243,7 +280,7 @@ export class PodSyncer {
       }
       const attempt = sandbox ? sandbox.attempt + 1 : 0;
       try {
-        sandbox = await this.#createSandbox(pod, attempt);
+        sandbox = await this.#starts.run(() => this.#createSandbox(pod, attempt));
       } catch (e) {
         this.#event(
           pod,
@@ -287,8 +324,7 @@ export class PodSyncer {
           later(await this.#startOrBackoff(pod, c, sandbox, view, volumes, true));
           return { ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
         }
-        if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, true))
-          return { requeueAfterMs: 0 };
+        if (await this.#restartIfUnhealthy(pod, c, cur)) return { requeueAfterMs: 0 };
         if (this.#o.prober.started(cur.id) === false) return {};
         continue;
       }
@@ -307,7 +343,11 @@ export class PodSyncer {
       spec.containers.map(async (c) => {
         const cur = inSandbox(c.name);
         if (cur?.state.state === 'running') {
-          if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, false)) later(0);
+          if (!(await this.#restartIfUnhealthy(pod, c, cur))) return;
+          // killed for a failed probe or a new image: start the next instance now
+          later(
+            await this.#startOrBackoff(pod, c, sandbox, this.#o.cache.get(uid), volumes, false),
+          );
           return;
         }
         if (cur?.state.state === 'exited') {
@@ -364,15 +404,7 @@ export class PodSyncer {
   }
 
   /** Kills a running container whose liveness/startup probe failed or whose image changed. */
-  async #restartIfUnhealthy(
-    pod: Pod,
-    c: Container,
-    cur: RtContainer,
-    _sandbox: Sandbox,
-    _view: PodRuntimeView,
-    _volumes: ReadonlyMap<string, { path: string; readOnly: boolean }>,
-    _init: boolean,
-  ): Promise<boolean> {
+  async #restartIfUnhealthy(pod: Pod, c: Container, cur: RtContainer): Promise<boolean> {
     const failed = this.#o.prober.failed(cur.id);
     const imageChanged = (cur.annotations[annotations.image] ?? c.image) !== c.image;
     if (!failed && !imageChanged) return false;
@@ -423,7 +455,7 @@ export class PodSyncer {
       this.crashBackoff.next(key, finished);
     }
     const attempt = latest ? latest.attempt + 1 : 0;
-    return this.#createAndStart(pod, c, sandbox, attempt, volumes, init);
+    return this.#starts.run(() => this.#createAndStart(pod, c, sandbox, attempt, volumes, init));
   }
 
   async #createAndStart(
@@ -460,7 +492,7 @@ export class PodSyncer {
         this.#setReason(pod, c.name, 'ImagePullBackOff', msg);
         this.#event(pod, 'Normal', 'BackOff', msg);
         this.#event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
-        return this.imageBackoff.get(pullKey) + 10;
+        return imageRetryMs();
       }
       this.#event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const why = `failed to pull and unpack image "${image}": ${errorMessage(e)}`;
@@ -468,7 +500,7 @@ export class PodSyncer {
       this.#event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       this.imageBackoff.next(pullKey, this.#o.clock.now());
       this.#setReason(pod, c.name, 'ErrImagePull', why);
-      return this.imageBackoff.get(pullKey) + 10;
+      return imageRetryMs();
     }
     // ---- environment and mounts ----
     let spec: ContainerSpec;

@@ -2,7 +2,7 @@
  * Create, in the order documented in strategy.ts:
  *
  *   defaults → prepareForCreate → metadata (uid, timestamps, generateName) → namespace lifecycle
- *   → admit → validate → allocate → managedFields → store.create → commit (revert on failure)
+ *   → admit → validate → managedFields → allocate → store.create → commit (revert on failure)
  */
 import { badRequest, invalid } from '../../api/meta/status.js';
 import type { KubeObject } from '../../api/meta/types.js';
@@ -10,7 +10,7 @@ import type { ResourceType } from '../../api/scheme.js';
 import { KeyExistsError } from '../../storage/store.js';
 import { updateManagedFields } from '../encoding/managedfields.js';
 import type { AllocationTx } from './strategy.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { asStored, encodeObject } from './codec.js';
 import {
   groupResource,
   setTypeMeta,
@@ -46,8 +46,8 @@ export async function createObject(
   setTypeMeta(rt, obj);
   if ((meta.resourceVersion ?? '') !== '')
     throw badRequest('resourceVersion should not be set on objects to be created');
-  // A client may not set status on create where status has its own subresource.
-  if (rt.subresources.includes('status')) delete (obj as { status?: unknown }).status;
+  // Whether a client may set status on create is the strategy's call (prepareForCreate): kube
+  // keeps a Node's status, for instance, and drops a Pod's.
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.selfLink;
@@ -72,13 +72,15 @@ export async function createObject(
   const errs = strategy.validate?.(obj, sctx) ?? [];
   if (errs.length > 0) throw invalid(rt.group, rt.kind, name, errs);
 
+  // Ownership is recorded before allocation, as kube does: the creator does not own the
+  // clusterIP or nodePorts the server filled in.
+  if (!options.managedFieldsSet)
+    updateManagedFields(rt, undefined, obj, {
+      manager: options.fieldManager ?? 'unknown',
+      now: timestamp(now),
+    });
   const tx: AllocationTx | undefined = await strategy.allocate?.(obj, undefined, sctx);
   try {
-    if (!options.managedFieldsSet)
-      updateManagedFields(rt, undefined, obj, {
-        manager: options.fieldManager ?? 'unknown',
-        now: timestamp(now),
-      });
     if (options.dryRun) {
       tx?.revert();
       return obj;
@@ -90,7 +92,7 @@ export async function createObject(
           encodeObject(obj),
         );
         tx?.commit();
-        return decodeObject(kv);
+        return asStored(obj, kv);
       } catch (e) {
         if (e instanceof KeyExistsError && generated && attempt < generateNameAttempts) {
           meta.name = generateName(meta.generateName ?? '');

@@ -241,6 +241,10 @@ export interface WatchParams {
   readonly labelSelector?: string | null;
   readonly fieldSelector?: string | null;
   readonly resourceVersion?: string | null;
+  readonly resourceVersionMatch?: string | null;
+  /** Watch-list: the current objects as ADDED, then a BOOKMARK marking their end, then changes. */
+  readonly sendInitialEvents?: boolean;
+  readonly allowWatchBookmarks?: boolean;
 }
 
 /**
@@ -262,6 +266,24 @@ export async function watchObjects(
   const cache = ctx.caches.for(rt);
   const rvParam = params.resourceVersion ?? '';
   const base = { filter, signal: options.signal, maxQueue: options.maxQueue ?? 10_000 };
+  if (params.sendInitialEvents) {
+    // kube's rules for watch-list requests.
+    if (params.resourceVersionMatch !== 'NotOlderThan')
+      throw badRequest('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+    if (!params.allowWatchBookmarks)
+      throw badRequest(
+        'sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled and allowWatchBookmarks is true',
+      );
+    const rv = rvParam === '' ? await ctx.store.currentRevision() : parseRV(rvParam);
+    if (rv > ctx.caches.revision && !(await ctx.caches.waitForRevision(rv, cacheWaitMs)))
+      return errorWatcher(base, tooLarge(rv, ctx.caches.revision));
+    return cache.watch({
+      ...base,
+      fromRevision: undefined,
+      currentRevision: ctx.caches.revision,
+      initialEventsEnd: true,
+    });
+  }
   if (rvParam === '' || rvParam === '0') {
     if (rvParam === '') {
       // "Get state and start at most recent": the state is a consistent one.

@@ -129,9 +129,15 @@ export async function watchVerb(
   const bookmarks = req.query.get('allowWatchBookmarks') === 'true';
   const includeObject = includeObjectOf(req.query);
   const caches = ctx.registry.ctx.caches;
-  const watcher = await ctx.registry.watch(storageResourceOf(rt), route.namespace, params, {
-    signal: req.signal,
-  });
+  const sendInitialEvents = req.query.get('sendInitialEvents') === 'true';
+  const watcher = await ctx.registry.watch(
+    storageResourceOf(rt),
+    route.namespace,
+    { ...params, sendInitialEvents, allowWatchBookmarks: bookmarks },
+    {
+      signal: req.signal,
+    },
+  );
 
   const render = (out: WatchOutput): string => {
     switch (out.type) {
@@ -141,7 +147,12 @@ export async function watchVerb(
         return `{"type":"BOOKMARK","object":${JSON.stringify({
           kind: rt.kind,
           apiVersion: gvOf(rt),
-          metadata: { resourceVersion: String(out.revision) },
+          metadata: {
+            resourceVersion: String(out.revision),
+            ...(out.initialEventsEnd
+              ? { annotations: { 'k8s.io/initial-events-end': 'true' } }
+              : {}),
+          },
         })}}\n`;
       default: {
         let object: string;

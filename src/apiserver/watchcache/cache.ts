@@ -150,6 +150,8 @@ export class ResourceCache {
       readonly fromRevision: number | undefined;
       /** The cache's current revision (start of live events for a snapshot). */
       readonly currentRevision: number;
+      /** Mark the end of the initial events with a BOOKMARK (sendInitialEvents). */
+      readonly initialEventsEnd?: boolean;
     },
   ): CacheWatcher {
     const base = {
@@ -164,6 +166,7 @@ export class ResourceCache {
         ...base,
         initial: this.list(options.filter).items,
         startRevision: options.currentRevision,
+        ...(options.initialEventsEnd ? { initialEventsEnd: true } : {}),
       });
     } else {
       const from = options.fromRevision;

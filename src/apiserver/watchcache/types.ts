@@ -42,7 +42,7 @@ export interface CacheEvent {
 /** What a watcher emits. */
 export type WatchOutput =
   | { readonly type: 'ADDED' | 'MODIFIED' | 'DELETED'; readonly object: CachedObject }
-  | { readonly type: 'BOOKMARK'; readonly revision: number }
+  | { readonly type: 'BOOKMARK'; readonly revision: number; readonly initialEventsEnd?: boolean }
   | { readonly type: 'ERROR'; readonly status: Status };
 
 /** Which objects a list or watch wants. */

@@ -17,6 +17,8 @@ export interface WatcherOptions {
   readonly filter: ObjectFilter;
   /** Synthetic ADDED events sent first (watch without resourceVersion, or "0"). */
   readonly initial?: readonly CachedObject[];
+  /** After the initial events, a BOOKMARK marking their end (watch-list, sendInitialEvents). */
+  readonly initialEventsEnd?: boolean;
   /** Replayed history (events after the requested resourceVersion). */
   readonly replay?: readonly CacheEvent[];
   /** Events at or below this revision are skipped (already covered by initial/replay). */
@@ -33,6 +35,7 @@ export class CacheWatcher implements AsyncIterable<WatchOutput> {
   readonly #queue: WatchOutput[] = [];
   #head = 0;
   readonly #initial: readonly CachedObject[];
+  readonly #initialEnd: boolean;
   #startRevision: number;
   readonly #maxQueue: number;
   #closed = false;
@@ -44,6 +47,7 @@ export class CacheWatcher implements AsyncIterable<WatchOutput> {
   constructor(options: WatcherOptions) {
     this.filter = options.filter;
     this.#initial = options.initial ?? [];
+    this.#initialEnd = options.initialEventsEnd ?? false;
     this.#startRevision = options.startRevision;
     this.#maxQueue = options.maxQueue;
     this.#onClose = options.onClose;
@@ -119,6 +123,8 @@ export class CacheWatcher implements AsyncIterable<WatchOutput> {
         if (this.#signal.aborted) return;
         yield { type: 'ADDED', object: o };
       }
+      if (this.#initialEnd)
+        yield { type: 'BOOKMARK', revision: this.#startRevision, initialEventsEnd: true };
       for (;;) {
         while (this.#head < this.#queue.length) {
           const out = this.#queue[this.#head] as WatchOutput;

@@ -17,6 +17,7 @@ interface Record {
   timestamp: number;
 }
 
+/** Per-owner counts of outstanding creates and the keys of outstanding deletes. */
 export class Expectations {
   readonly #clock: Clock;
   readonly #records = new Map<string, Record>();

@@ -5,6 +5,7 @@
  */
 import type { Node, Pod, Service, ServicePort, ContainerPort } from '../../api/types/core.js';
 
+/** What a fixture pod may differ in. */
 export interface PodFixture {
   readonly namespace?: string;
   readonly labels?: Record<string, string>;
@@ -70,6 +71,7 @@ export function pod(name: string, f: PodFixture = {}): Pod {
   return p;
 }
 
+/** What a fixture service may differ in. */
 export interface ServiceFixture {
   readonly namespace?: string;
   readonly selector?: Record<string, string> | undefined;

@@ -19,6 +19,7 @@ import {
 } from '../context.js';
 import { defaultClusterConfig } from '../../api/cluster.js';
 
+/** A WorkQueue with no timers: keys wait until the test pops them; delayed adds are only recorded. */
 export class TestQueue implements WorkQueue {
   readonly #keys = new Set<string>();
   readonly #requeues = new Map<string, number>();
@@ -61,6 +62,7 @@ export class TestQueue implements WorkQueue {
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 2));
 
+/** What harness() returns. */
 export interface Harness {
   readonly client: FakeClient;
   readonly ctx: ControllerContext;
@@ -74,6 +76,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/** A FakeClient, shared informers, a FakeRecorder and a TestQueue to drive one controller. */
 export function harness(
   options: {
     objects?: readonly KubeObject[];

@@ -31,6 +31,7 @@ export class HashCollisionError extends PorticoError {
   }
 }
 
+/** Reconciles Deployments (one key per Deployment). */
 export class DeploymentController implements Reconciler {
   readonly name = 'deployment';
   readonly informers: readonly Informer<unknown>[];

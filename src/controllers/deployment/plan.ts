@@ -12,7 +12,6 @@
  * - a changed `spec.replicas` (e.g. through the scale subresource) mid-rollout is spread over the
  *   active ReplicaSets in proportion to their size; a paused Deployment only scales.
  */
-import type { Condition } from '../../api/meta/types.js';
 import type { Deployment, DeploymentStatus, ReplicaSet } from '../../api/types/apps.js';
 import { newControllerRef, rfc3339 } from '../common/meta.js';
 import {
@@ -24,23 +23,22 @@ import {
   copiedAnnotations,
   labelPodTemplateHash,
   maxSurge,
-  maxUnavailable,
   replicasOf,
   revisionOf,
-  sumReplicas,
   templatesEqualIgnoringHash,
 } from './util.js';
+import {
+  computeStatus,
+  defaultProgressDeadlineSeconds,
+  isComplete,
+  madeProgress,
+  setCondition,
+} from './status.js';
+import { isScalingEvent, newRSReplicas, rolling, scale } from './strategy.js';
+import { Work, type DeploymentEvent, type RSAction } from './work.js';
 
-export type RSAction =
-  | { readonly kind: 'create'; readonly rs: ReplicaSet }
-  | { readonly kind: 'update'; readonly rs: ReplicaSet }
-  | { readonly kind: 'delete'; readonly rs: ReplicaSet };
-
-export interface DeploymentEvent {
-  readonly reason: string;
-  readonly message: string;
-}
-
+export type { DeploymentEvent, RSAction };
+/** One step: ReplicaSet writes, events, the revision annotation and the status. */
 export interface DeploymentPlan {
   readonly actions: readonly RSAction[];
   readonly events: readonly DeploymentEvent[];
@@ -51,6 +49,7 @@ export interface DeploymentPlan {
   readonly recheckAfterMs?: number;
 }
 
+/** What planDeployment() reads: the cached Deployment and what it owns. */
 export interface DeploymentInput {
   readonly deployment: Deployment;
   /** ReplicaSets the Deployment controls (claimed), not being deleted. */
@@ -59,62 +58,6 @@ export interface DeploymentInput {
   readonly oldPodsRunning: boolean;
   readonly now: number;
 }
-
-/** Accumulates changes to ReplicaSets so later steps of one sync see earlier ones. */
-class Work {
-  readonly actions: RSAction[] = [];
-  readonly events: DeploymentEvent[] = [];
-  readonly #d: Deployment;
-  constructor(d: Deployment) {
-    this.#d = d;
-  }
-
-  /** Sets an RS's size and the replica annotations; returns the RS as it now is. */
-  scale(rs: ReplicaSet, to: number): ReplicaSet {
-    const d = this.#d;
-    const from = replicasOf(rs);
-    const desired = String(replicasOf(d));
-    const max = String(replicasOf(d) + maxSurge(d));
-    const ann = rs.metadata.annotations ?? {};
-    if (
-      from === to &&
-      ann[annotationDesiredReplicas] === desired &&
-      ann[annotationMaxReplicas] === max
-    )
-      return rs;
-    const next = structuredClone(rs);
-    next.spec = { ...(next.spec ?? { selector: {} }), replicas: to };
-    next.metadata.annotations = {
-      ...ann,
-      [annotationDesiredReplicas]: desired,
-      [annotationMaxReplicas]: max,
-    };
-    this.#replace(rs, next);
-    if (from !== to) {
-      this.events.push({
-        reason: 'ScalingReplicaSet',
-        message: `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name ?? ''} from ${from} to ${to}`,
-      });
-    }
-    return next;
-  }
-
-  update(rs: ReplicaSet, next: ReplicaSet): ReplicaSet {
-    this.#replace(rs, next);
-    return next;
-  }
-
-  #replace(rs: ReplicaSet, next: ReplicaSet): void {
-    const i = this.actions.findIndex(
-      (a) => a.kind !== 'delete' && a.rs.metadata.name === rs.metadata.name,
-    );
-    if (i >= 0) {
-      const prev = this.actions[i] as RSAction;
-      this.actions[i] = { kind: prev.kind, rs: next };
-    } else this.actions.push({ kind: 'update', rs: next });
-  }
-}
-
 /** The ReplicaSet whose template is the Deployment's (the oldest, if several). */
 export function findNewReplicaSet(
   d: Deployment,
@@ -156,157 +99,6 @@ export function newReplicaSetFor(d: Deployment, revision: number, replicas: numb
     rs.spec.minReadySeconds = d.spec.minReadySeconds;
   return rs;
 }
-
-/** Pods the new ReplicaSet may have now (kube's NewRSNewReplicas). */
-function newRSReplicas(
-  d: Deployment,
-  all: readonly ReplicaSet[],
-  newRS: ReplicaSet | undefined,
-): number {
-  if (d.spec?.strategy?.type === 'Recreate') return replicasOf(d);
-  const current = newRS === undefined ? 0 : replicasOf(newRS);
-  const total = sumReplicas(all);
-  const maxTotal = replicasOf(d) + maxSurge(d);
-  if (total >= maxTotal) return current;
-  return current + Math.max(0, Math.min(maxTotal - total, replicasOf(d) - current));
-}
-
-function isScalingEvent(d: Deployment, rss: readonly ReplicaSet[]): boolean {
-  return rss.some((rs) => {
-    if (replicasOf(rs) === 0) return false;
-    const desired = rs.metadata.annotations?.[annotationDesiredReplicas];
-    return desired !== undefined && Number(desired) !== replicasOf(d);
-  });
-}
-
-/** Spreads a changed replica count over the active ReplicaSets (kube's scale()). */
-function scale(
-  w: Work,
-  d: Deployment,
-  newRS: ReplicaSet | undefined,
-  old: readonly ReplicaSet[],
-): void {
-  const active = [...(newRS ? [newRS] : []), ...old].filter((rs) => replicasOf(rs) > 0);
-  if (active.length <= 1) {
-    const target = active[0] ?? newRS ?? [...old].sort(byCreationOldestFirst).at(-1);
-    if (target !== undefined) w.scale(target, replicasOf(d));
-    return;
-  }
-  if (newRS !== undefined && isSaturated(d, newRS)) {
-    for (const rs of old) if (replicasOf(rs) > 0) w.scale(rs, 0);
-    return;
-  }
-  if (d.spec?.strategy?.type === 'Recreate') return;
-  const allowed = replicasOf(d) > 0 ? replicasOf(d) + maxSurge(d) : 0;
-  const toAdd = allowed - sumReplicas(active);
-  const created = (rs: ReplicaSet): number => Date.parse(rs.metadata.creationTimestamp ?? '') || 0;
-  const order = [...active].sort(
-    (a, b) =>
-      replicasOf(b) - replicasOf(a) ||
-      (toAdd > 0 ? created(b) - created(a) : created(a) - created(b)),
-  );
-  const sizes = new Map<ReplicaSet, number>();
-  let added = 0;
-  for (const rs of order) {
-    let proportion = 0;
-    if (toAdd !== 0 && toAdd !== added) {
-      const fraction = replicaSetFraction(rs, d);
-      const left = toAdd - added;
-      proportion = toAdd > 0 ? Math.min(fraction, left) : Math.max(fraction, left);
-    }
-    sizes.set(rs, replicasOf(rs) + proportion);
-    added += proportion;
-  }
-  const first = order[0];
-  if (first !== undefined && toAdd !== 0)
-    sizes.set(first, Math.max(0, (sizes.get(first) ?? 0) + toAdd - added));
-  for (const rs of order) w.scale(rs, sizes.get(rs) ?? replicasOf(rs));
-}
-
-function replicaSetFraction(rs: ReplicaSet, d: Deployment): number {
-  if (replicasOf(d) === 0) return -replicasOf(rs);
-  const deploymentReplicas = replicasOf(d) + maxSurge(d);
-  const annotated = Number(
-    rs.metadata.annotations?.[annotationMaxReplicas] ?? d.status?.replicas ?? 0,
-  );
-  if (!(annotated > 0)) return 0;
-  return Math.round((replicasOf(rs) * deploymentReplicas) / annotated) - replicasOf(rs);
-}
-
-function isSaturated(d: Deployment, rs: ReplicaSet): boolean {
-  return (
-    rs.metadata.annotations?.[annotationDesiredReplicas] === String(replicasOf(d)) &&
-    replicasOf(rs) === replicasOf(d) &&
-    (rs.status?.availableReplicas ?? 0) === replicasOf(d)
-  );
-}
-
-/** One step of a rolling update; true when it changed something. */
-function rolling(w: Work, d: Deployment, newRS: ReplicaSet, old: ReplicaSet[]): boolean {
-  const all = (): ReplicaSet[] => [newRS, ...old];
-  // Scale up the new ReplicaSet within maxSurge.
-  if (replicasOf(newRS) > replicasOf(d)) {
-    w.scale(newRS, replicasOf(d));
-    return true;
-  }
-  if (replicasOf(newRS) < replicasOf(d)) {
-    const target = newRSReplicas(d, all(), newRS);
-    if (target !== replicasOf(newRS)) {
-      w.scale(newRS, target);
-      return true;
-    }
-  }
-  // Scale down old ReplicaSets while enough pods stay available.
-  if (sumReplicas(old) === 0) return false;
-  const minAvailable = replicasOf(d) - maxUnavailable(d);
-  const newUnavailable = replicasOf(newRS) - (newRS.status?.availableReplicas ?? 0);
-  const maxScaledDown = sumReplicas(all()) - minAvailable - newUnavailable;
-  if (maxScaledDown <= 0) return false;
-  let cleaned = 0;
-  const sorted = [...old].sort(byCreationOldestFirst);
-  for (let i = 0; i < sorted.length; i++) {
-    const rs = sorted[i] as ReplicaSet;
-    if (cleaned >= maxScaledDown) break;
-    const unhealthy = replicasOf(rs) - (rs.status?.availableReplicas ?? 0);
-    if (replicasOf(rs) === 0 || unhealthy <= 0) continue;
-    const n = Math.min(maxScaledDown - cleaned, unhealthy);
-    sorted[i] = w.scale(rs, replicasOf(rs) - n);
-    cleaned += n;
-  }
-  const available = [newRS, ...sorted].reduce(
-    (n, rs) => n + (rs.status?.availableReplicas ?? 0),
-    0,
-  );
-  let scaledDown = 0;
-  if (available > minAvailable) {
-    const total = available - minAvailable;
-    for (const rs of sorted) {
-      if (scaledDown >= total) break;
-      if (replicasOf(rs) === 0) continue;
-      const n = Math.min(replicasOf(rs), total - scaledDown);
-      w.scale(rs, replicasOf(rs) - n);
-      scaledDown += n;
-    }
-  }
-  return cleaned + scaledDown > 0;
-}
-
-const defaultProgressDeadlineSeconds = 600;
-
-function setCondition(
-  conditions: (Condition & { lastUpdateTime?: string })[],
-  c: Condition & { lastUpdateTime?: string },
-  force = false,
-): void {
-  const i = conditions.findIndex((x) => x.type === c.type);
-  const cur = i >= 0 ? conditions[i] : undefined;
-  if (!force && cur !== undefined && cur.status === c.status && cur.reason === c.reason) return;
-  if (cur !== undefined && cur.status === c.status && cur.lastTransitionTime !== undefined)
-    c.lastTransitionTime = cur.lastTransitionTime;
-  if (i >= 0) conditions.splice(i, 1);
-  conditions.push(c);
-}
-
 /** Plans one sync of a Deployment. */
 export function planDeployment(input: DeploymentInput): DeploymentPlan {
   const d = input.deployment;
@@ -477,68 +269,4 @@ export function planDeployment(input: DeploymentInput): DeploymentPlan {
     status,
     ...(recheckAfterMs !== undefined ? { recheckAfterMs } : {}),
   };
-}
-
-function computeStatus(
-  d: Deployment,
-  all: readonly ReplicaSet[],
-  newRS: ReplicaSet | undefined,
-  conditions: (Condition & { lastUpdateTime?: string })[],
-  now: string,
-): DeploymentStatus {
-  const available = all.reduce((n, rs) => n + (rs.status?.availableReplicas ?? 0), 0);
-  const specTotal = sumReplicas(all);
-  const status: DeploymentStatus = {
-    observedGeneration: d.metadata.generation ?? 0,
-    replicas: all.reduce((n, rs) => n + (rs.status?.replicas ?? 0), 0),
-    updatedReplicas: newRS?.status?.replicas ?? 0,
-    readyReplicas: all.reduce((n, rs) => n + (rs.status?.readyReplicas ?? 0), 0),
-    availableReplicas: available,
-    unavailableReplicas: Math.max(0, specTotal - available),
-  };
-  if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
-  const conds = [...conditions];
-  if (available >= replicasOf(d) - maxUnavailable(d)) {
-    setCondition(conds, {
-      type: 'Available',
-      status: 'True',
-      lastUpdateTime: now,
-      lastTransitionTime: now,
-      reason: 'MinimumReplicasAvailable',
-      message: 'Deployment has minimum availability.',
-    });
-  } else {
-    setCondition(conds, {
-      type: 'Available',
-      status: 'False',
-      lastUpdateTime: now,
-      lastTransitionTime: now,
-      reason: 'MinimumReplicasUnavailable',
-      message: 'Deployment does not have minimum availability.',
-    });
-  }
-  status.conditions = conds;
-  return status;
-}
-
-function isComplete(d: Deployment, s: DeploymentStatus): boolean {
-  const r = replicasOf(d);
-  return (
-    s.updatedReplicas === r &&
-    s.replicas === r &&
-    s.availableReplicas === r &&
-    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
-  );
-}
-
-function madeProgress(old: DeploymentStatus | undefined, cur: DeploymentStatus): boolean {
-  const o = old ?? {};
-  const oldOld = (o.replicas ?? 0) - (o.updatedReplicas ?? 0);
-  const newOld = (cur.replicas ?? 0) - (cur.updatedReplicas ?? 0);
-  return (
-    (cur.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) ||
-    newOld < oldOld ||
-    (cur.readyReplicas ?? 0) > (o.readyReplicas ?? 0) ||
-    (cur.availableReplicas ?? 0) > (o.availableReplicas ?? 0)
-  );
 }

@@ -8,9 +8,13 @@ import type { Deployment, ReplicaSet } from '../../api/types/apps.js';
 import type { PodTemplateSpec } from '../../api/types/core.js';
 import { jsonEqual, omitKeys } from '../common/meta.js';
 
+/** The label that ties a ReplicaSet and its pods to one template. */
 export const labelPodTemplateHash = 'pod-template-hash';
+/** The rollout revision of a ReplicaSet (and of its Deployment). */
 export const annotationRevision = 'deployment.kubernetes.io/revision';
+/** The Deployment's replicas when the ReplicaSet was last sized. */
 export const annotationDesiredReplicas = 'deployment.kubernetes.io/desired-replicas';
+/** replicas + maxSurge when the ReplicaSet was last sized. */
 export const annotationMaxReplicas = 'deployment.kubernetes.io/max-replicas';
 const annotationRevisionHistory = 'deployment.kubernetes.io/revision-history';
 const annotationLastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -83,11 +87,13 @@ export function templatesEqualIgnoringHash(
   return jsonEqual(strip(a), strip(b));
 }
 
+/** The revision annotation as a number (0 when missing). */
 export function revisionOf(rs: ReplicaSet | Deployment): number {
   const v = Number(rs.metadata.annotations?.[annotationRevision] ?? '0');
   return Number.isFinite(v) ? v : 0;
 }
 
+/** `spec.replicas`, 1 when unset (the API default). */
 export function replicasOf(obj: ReplicaSet | Deployment): number {
   return obj.spec?.replicas ?? 1;
 }
@@ -137,6 +143,7 @@ export function byCreationOldestFirst(a: ReplicaSet, b: ReplicaSet): number {
   return created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? '');
 }
 
+/** The sum of `spec.replicas`. */
 export function sumReplicas(rss: readonly ReplicaSet[]): number {
   return rss.reduce((n, rs) => n + replicasOf(rs), 0);
 }

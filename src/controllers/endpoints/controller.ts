@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/log/logger.js';
 import { isNamespaceTerminating, isNotFound } from '../common/apierrors.js';
 import { podEndpointFingerprint, ServiceSelectorCache } from '../common/services.js';
 import type { ControllerContext, Reconciler } from '../context.js';
-import { ResourceVersionTracker, StaleCacheError } from '../endpointslice/tracker.js';
+import { ResourceVersionTracker, StaleCacheError, StaleRetry } from '../endpointslice/tracker.js';
 import { TriggerTimeTracker } from '../endpointslice/triggertime.js';
 import {
   endpointsControllerName,
@@ -21,6 +21,7 @@ import {
   reconcileEndpoints,
 } from './reconciler.js';
 
+/** Reconciles the Endpoints of one Service per key. */
 export class EndpointsController implements Reconciler {
   readonly name = 'endpoints';
   readonly informers: readonly Informer<unknown>[];
@@ -31,6 +32,8 @@ export class EndpointsController implements Reconciler {
   readonly #endpoints: Informer<Endpoints>;
   readonly #selectors: ServiceSelectorCache;
   readonly #tracker = new ResourceVersionTracker();
+  readonly #stale = new StaleRetry();
+  #queue: WorkQueue | undefined;
   readonly #triggers = new TriggerTimeTracker();
 
   constructor(ctx: ControllerContext) {
@@ -39,11 +42,12 @@ export class EndpointsController implements Reconciler {
     this.#services = ctx.informers.informerFor<Service>(resources.services);
     this.#pods = ctx.informers.informerFor<Pod>(resources.pods);
     this.#endpoints = ctx.informers.informerFor<Endpoints>(resources.endpoints);
-    this.#selectors = new ServiceSelectorCache(this.#services.lister);
+    this.#selectors = new ServiceSelectorCache(this.#services, this.#pods);
     this.informers = [this.#services, this.#pods, this.#endpoints] as Informer<unknown>[];
   }
 
   register(queue: WorkQueue): void {
+    this.#queue = queue;
     this.#services.addHandlers({
       onAdd: (s) => queue.add(objectKey(s)),
       onUpdate: (_o, s) => queue.add(objectKey(s)),
@@ -101,9 +105,16 @@ export class EndpointsController implements Reconciler {
     const selector = this.#selectors.selector(service);
     if (selector === undefined || service.spec?.type === 'ExternalName') return;
     if (this.#tracker.stale(key, current === undefined ? [] : [current])) {
-      throw new StaleCacheError(`Endpoints ${key}`);
+      const delay = this.#stale.next(key);
+      if (delay === undefined) throw new StaleCacheError(`Endpoints ${key}`);
+      this.#log
+        .v(4)
+        .info('Cache older than our last write, looking again', { key, delayMs: delay });
+      this.#queue?.addAfter(key, delay);
+      return;
     }
-    const pods = this.#pods.lister.list(namespace, selector);
+    this.#stale.reset(key);
+    const pods = this.#selectors.podsFor(service);
     const triggerTime = this.#triggers.compute(key, service, pods);
     const plan = reconcileEndpoints({ service, pods, current, triggerTime });
     switch (plan.action) {

@@ -32,8 +32,11 @@ import {
   type AddressType,
 } from '../endpointslice/endpoint.js';
 
+/** Marks Endpoints this controller wrote (kube ≥ 1.33 writes it too). */
 export const labelEndpointsManagedBy = 'endpoints.kubernetes.io/managed-by';
+/** The value of labelEndpointsManagedBy. */
 export const endpointsControllerName = 'endpoint-controller';
+/** Set to `truncated` when more than 1000 addresses were cut. */
 export const annotationOverCapacity = 'endpoints.kubernetes.io/over-capacity';
 /** kube's maxCapacity of an Endpoints object. */
 export const maxEndpointsCapacity = 1000;
@@ -226,6 +229,7 @@ export function endpointsLabels(service: Service): Record<string, string> {
   return labels;
 }
 
+/** What to do with a Service's Endpoints. */
 export type EndpointsPlan =
   | { readonly action: 'none' }
   | { readonly action: 'create' | 'update'; readonly endpoints: Endpoints };

@@ -19,7 +19,7 @@ import { isNamespaceTerminating, isNotFound } from '../common/apierrors.js';
 import { podEndpointFingerprint, ServiceSelectorCache } from '../common/services.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { reconcileEndpointSlices } from './reconciler.js';
-import { ResourceVersionTracker, StaleCacheError } from './tracker.js';
+import { ResourceVersionTracker, StaleCacheError, StaleRetry } from './tracker.js';
 import { TriggerTimeTracker } from './triggertime.js';
 
 /** Pods were left out because their node is not in the cache yet; retried. */
@@ -41,6 +41,7 @@ export function sliceServiceKey(slice: EndpointSlice): string | undefined {
   return svc === undefined || svc === '' ? undefined : namespacedKey(slice.metadata.namespace, svc);
 }
 
+/** Reconciles the EndpointSlices of one Service per key. */
 export class EndpointSliceController implements Reconciler {
   readonly name = 'endpointslice';
   readonly informers: readonly Informer<unknown>[];
@@ -52,6 +53,8 @@ export class EndpointSliceController implements Reconciler {
   readonly #slices: Informer<EndpointSlice>;
   readonly #selectors: ServiceSelectorCache;
   readonly #tracker = new ResourceVersionTracker();
+  readonly #stale = new StaleRetry();
+  #queue: WorkQueue | undefined;
   readonly #triggers = new TriggerTimeTracker();
   readonly #maxPerSlice: number;
 
@@ -70,11 +73,12 @@ export class EndpointSliceController implements Reconciler {
       return k === undefined ? [] : [k];
     });
     this.#pods.addIndex(nodeIndex, (p) => [p.spec?.nodeName ?? '']);
-    this.#selectors = new ServiceSelectorCache(this.#services.lister);
+    this.#selectors = new ServiceSelectorCache(this.#services, this.#pods);
     this.informers = [this.#services, this.#pods, this.#nodes, this.#slices] as Informer<unknown>[];
   }
 
   register(queue: WorkQueue): void {
+    this.#queue = queue;
     this.#services.addHandlers({
       onAdd: (s) => queue.add(objectKey(s)),
       onUpdate: (_o, s) => queue.add(objectKey(s)),
@@ -151,7 +155,11 @@ export class EndpointSliceController implements Reconciler {
       this.#triggers.delete(key);
       return;
     }
-    if (this.#tracker.stale(key, cached)) throw new StaleCacheError(`EndpointSlices of ${key}`);
+    if (this.#tracker.stale(key, cached)) {
+      this.#retryStale(key, `EndpointSlices of ${key}`);
+      return;
+    }
+    this.#stale.reset(key);
     const selector = this.#selectors.selector(service);
     if (selector === undefined || service.spec?.type === 'ExternalName') {
       // No selector: endpoints come from the user (and the mirroring controller). Slices we
@@ -159,7 +167,7 @@ export class EndpointSliceController implements Reconciler {
       for (const s of cached) await this.#delete(key, s);
       return;
     }
-    const pods = this.#pods.lister.list(namespace, selector);
+    const pods = this.#selectors.podsFor(service);
     const triggerTime = this.#triggers.compute(key, service, pods);
     const plan = reconcileEndpointSlices({
       service,
@@ -192,6 +200,14 @@ export class EndpointSliceController implements Reconciler {
         deleted: plan.delete.length,
       });
     if (plan.skippedPods.length > 0) throw new NodeNotFoundError(key, plan.skippedPods);
+  }
+
+  /** Looks again shortly: our own write is not in the cache yet (see StaleRetry). */
+  #retryStale(key: string, what: string): void {
+    const delay = this.#stale.next(key);
+    if (delay === undefined) throw new StaleCacheError(what);
+    this.#log.v(4).info('Cache older than our last write, looking again', { key, delayMs: delay });
+    this.#queue?.addAfter(key, delay);
   }
 
   async #delete(key: string, slice: EndpointSlice): Promise<void> {

@@ -16,8 +16,10 @@ import type { Node, Pod, Service } from '../../api/types/core.js';
 import type { Endpoint, EndpointSlicePort } from '../../api/types/discovery.js';
 import { findPort, isPodReady, podIPs } from '../common/pods.js';
 
+/** The address types of slices this controller writes. */
 export type AddressType = 'IPv4' | 'IPv6';
 
+/** The node label an endpoint's zone comes from. */
 export const labelTopologyZone = 'topology.kubernetes.io/zone';
 
 /** True for a dotted-quad IPv4 address. */

@@ -26,6 +26,7 @@ import { planSlices, type DesiredGroup, type SlicePlan } from './slices.js';
 /** kube-controller-manager's default `--max-endpoints-per-slice`. */
 export const defaultMaxEndpointsPerSlice = 100;
 
+/** What reconcileEndpointSlices() reads. */
 export interface EndpointSliceInput {
   readonly service: Service;
   /** Pods in the service's namespace that its selector matches. */
@@ -37,6 +38,7 @@ export interface EndpointSliceInput {
   readonly triggerTime?: string | undefined;
 }
 
+/** The slices to write, and the pods left out for now. */
 export interface EndpointSliceResult extends SlicePlan {
   /**
    * Pods left out because their node is not (yet) known; the sync retries so they appear once

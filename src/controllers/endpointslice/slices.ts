@@ -27,6 +27,7 @@ export interface DesiredGroup {
   readonly endpoints: readonly Endpoint[];
 }
 
+/** The desired endpoints and the existing slices of one owner. */
 export interface PackInput {
   readonly addressTypes: readonly AddressType[];
   readonly desired: readonly DesiredGroup[];
@@ -52,6 +53,7 @@ export interface PackInput {
   readonly triggerTime?: string | undefined;
 }
 
+/** Slices to create (generateName), update (PUT with their resourceVersion) and delete. */
 export interface SlicePlan {
   readonly create: EndpointSlice[];
   readonly update: EndpointSlice[];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/meta/types.js';
 import { pod, service } from '../common/fixtures.js';
-import { ResourceVersionTracker } from './tracker.js';
+import { ResourceVersionTracker, StaleRetry } from './tracker.js';
 import { TriggerTimeTracker } from './triggertime.js';
 
 const obj = (uid: string, rv: string, deleting = false): KubeObject => ({
@@ -65,4 +65,17 @@ test('TriggerTimeTracker.compute() returns the earliest change since the last sy
     '2024-01-01T00:00:30Z',
     'earliest of two changes',
   );
+});
+
+test('StaleRetry backs off 10 ms doubling to 5 s and gives up after 20 tries in a row', () => {
+  const r = new StaleRetry();
+  const delays: (number | undefined)[] = [];
+  for (let i = 0; i < 21; i++) delays.push(r.next('ns/web'));
+  assert.deepEqual(delays.slice(0, 4), [10, 20, 40, 80]);
+  assert.equal(delays[19], 5000);
+  assert.equal(delays[20], undefined);
+  assert.equal(r.next('ns/web'), 10, 'starts over after giving up');
+  r.next('ns/web');
+  r.reset('ns/web');
+  assert.equal(r.next('ns/web'), 10);
 });

@@ -21,6 +21,7 @@ export class StaleCacheError extends PorticoError {
 
 const deletionExpected = '';
 
+/** The resourceVersions we wrote, per owner key (see the file comment). */
 export class ResourceVersionTracker {
   /** owner key → object uid → resourceVersion we wrote ('' = we deleted it). */
   readonly #byOwner = new Map<string, Map<string, string>>();
@@ -104,5 +105,30 @@ export class ResourceVersionTracker {
       this.#byOwner.set(owner, m);
     }
     return m;
+  }
+}
+
+/**
+ * How long to wait before looking again at an owner whose cache is stale. A stale cache is the
+ * normal state for the few milliseconds between our write and its watch event, so it is not an
+ * error: the key is re-queued after 10, 20, 40 … ms (capped at 5 s) and only after 20 tries in
+ * a row (about a minute) does the sync fail with StaleCacheError, which the runner logs.
+ */
+export class StaleRetry {
+  readonly #tries = new Map<string, number>();
+
+  /** The delay before the next look, or undefined when it is time to give up and fail. */
+  next(key: string): number | undefined {
+    const n = this.#tries.get(key) ?? 0;
+    if (n >= 20) {
+      this.#tries.delete(key);
+      return undefined;
+    }
+    this.#tries.set(key, n + 1);
+    return Math.min(5000, 10 * 2 ** n);
+  }
+
+  reset(key: string): void {
+    this.#tries.delete(key);
   }
 }

@@ -12,6 +12,7 @@ interface State {
   podTriggers: Map<string, string>;
 }
 
+/** Per-service memory of the trigger times already published. */
 export class TriggerTimeTracker {
   readonly #services = new Map<string, State>();
 

@@ -31,6 +31,7 @@ function rtId(rt: ResourceType): string {
   return `${rt.group}/${rt.resource}`;
 }
 
+/** Keys are `<group>/<resource>|<namespace>/<name>` of any watched object. */
 export class GarbageCollector implements Reconciler {
   readonly name = 'garbagecollector';
   readonly informers: readonly Informer<unknown>[];

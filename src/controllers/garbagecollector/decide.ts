@@ -16,11 +16,15 @@
  */
 import type { KubeObject, OwnerReference } from '../../api/meta/types.js';
 
+/** Set by the API server on a delete with propagationPolicy Orphan. */
 export const finalizerOrphan = 'orphan';
+/** Set by the API server on a delete with propagationPolicy Foreground. */
 export const finalizerForeground = 'foregroundDeletion';
 
+/** solid: exists; waiting: being deleted in the foreground; absent: confirmed gone; unknown: kind not served. */
 export type OwnerState = 'solid' | 'waiting' | 'absent' | 'unknown';
 
+/** What to do with a dependent. */
 export type DependentDecision =
   | { readonly action: 'keep' }
   | { readonly action: 'patchOwners'; readonly ownerReferences: OwnerReference[] }
@@ -64,6 +68,7 @@ export function decideDependent(
   return { action: 'delete', propagationPolicy: 'Background' };
 }
 
+/** What to do for an owner being deleted. */
 export type OwnerDecision =
   | { readonly action: 'none' }
   | { readonly action: 'orphan'; readonly dependents: readonly KubeObject[] }

@@ -17,11 +17,12 @@ import { isNamespaceTerminating, isNotFound } from '../common/apierrors.js';
 import type { EventRecorder } from '../common/events.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { sliceServiceKey } from '../endpointslice/controller.js';
-import { ResourceVersionTracker, StaleCacheError } from '../endpointslice/tracker.js';
+import { ResourceVersionTracker, StaleCacheError, StaleRetry } from '../endpointslice/tracker.js';
 import { reconcileMirroring } from './reconciler.js';
 
 const serviceIndex = 'mirroring/service';
 
+/** Reconciles the mirrored slices of one Endpoints per key. */
 export class MirroringController implements Reconciler {
   readonly name = 'endpointslicemirroring';
   readonly informers: readonly Informer<unknown>[];
@@ -32,6 +33,8 @@ export class MirroringController implements Reconciler {
   readonly #services: Informer<Service>;
   readonly #slices: Informer<EndpointSlice>;
   readonly #tracker = new ResourceVersionTracker();
+  readonly #stale = new StaleRetry();
+  #queue: WorkQueue | undefined;
   readonly #maxPerSlice: number;
 
   constructor(ctx: ControllerContext) {
@@ -52,8 +55,22 @@ export class MirroringController implements Reconciler {
   }
 
   register(queue: WorkQueue): void {
+    this.#queue = queue;
     const byKey = (o: Endpoints | Service): void => queue.add(objectKey(o));
-    this.#endpoints.addHandlers({ onAdd: byKey, onUpdate: (_o, n) => byKey(n), onDelete: byKey });
+    // Endpoints of services with a selector (the endpoints controller's) are never mirrored:
+    // skip their churn unless mirrored slices are left to clean up.
+    const endpointsEvent = (ep: Endpoints): void => {
+      const key = objectKey(ep);
+      const svc = this.#services.lister.get(ep.metadata.namespace, ep.metadata.name ?? '');
+      const selected = Object.keys(svc?.spec?.selector ?? {}).length > 0;
+      if (selected && this.#slices.lister.byIndex(serviceIndex, key).length === 0) return;
+      queue.add(key);
+    };
+    this.#endpoints.addHandlers({
+      onAdd: endpointsEvent,
+      onUpdate: (_o, n) => endpointsEvent(n),
+      onDelete: byKey,
+    });
     this.#services.addHandlers({
       onAdd: byKey,
       onUpdate: (o, n) => {
@@ -83,7 +100,16 @@ export class MirroringController implements Reconciler {
     const { namespace, name } = splitKey(key);
     const endpoints = this.#endpoints.lister.get(namespace, name);
     const cached = this.#slices.lister.byIndex(serviceIndex, key);
-    if (this.#tracker.stale(key, cached)) throw new StaleCacheError(`mirrored slices of ${key}`);
+    if (this.#tracker.stale(key, cached)) {
+      const delay = this.#stale.next(key);
+      if (delay === undefined) throw new StaleCacheError(`mirrored slices of ${key}`);
+      this.#log
+        .v(4)
+        .info('Cache older than our last write, looking again', { key, delayMs: delay });
+      this.#queue?.addAfter(key, delay);
+      return;
+    }
+    this.#stale.reset(key);
     if (endpoints === undefined) {
       for (const s of cached) await this.#delete(key, s);
       if (cached.length === 0) this.#tracker.deleteOwner(key);

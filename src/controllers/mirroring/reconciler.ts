@@ -32,7 +32,9 @@ import {
 } from '../endpointslice/endpoint.js';
 import { planSlices, type SlicePlan } from '../endpointslice/slices.js';
 
+/** `"true"` on an Endpoints keeps it from being mirrored. */
 export const labelSkipMirror = 'endpointslice.kubernetes.io/skip-mirror';
+/** Endpoints used as leader-election locks are never mirrored. */
 export const annotationLeaderElection = 'control-plane.alpha.kubernetes.io/leader';
 const annotationLastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
 /** kube's default `--mirroring-max-endpoints-per-subset`. */
@@ -56,6 +58,7 @@ function toEndpoint(a: EndpointAddress, ready: boolean): Endpoint {
   return ep;
 }
 
+/** The slice plan and how many addresses were left out. */
 export interface MirrorResult extends SlicePlan {
   /** Addresses left out: over the per-subset limit or not an IP. */
   readonly skipped: number;

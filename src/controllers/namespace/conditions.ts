@@ -4,6 +4,7 @@
  */
 import type { Condition } from '../../api/meta/types.js';
 
+/** What one pass of content deletion found. */
 export interface DeletionOutcome {
   /** Discovery failed: the error text. */
   readonly discoveryError?: string | undefined;

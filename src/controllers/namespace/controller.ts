@@ -18,6 +18,7 @@ import type { ControllerContext, Reconciler } from '../context.js';
 import { namespaceConditions, type DeletionOutcome } from './conditions.js';
 import { discoverNamespacedResources, type DeletableResource } from './discovery.js';
 
+/** The spec.finalizers entry this controller owns. */
 export const finalizerKubernetes = 'kubernetes';
 
 /** Content is still being deleted; the namespace is looked at again later. */
@@ -27,6 +28,7 @@ export class ContentRemainingError extends PorticoError {
   }
 }
 
+/** Reconciles one namespace per key. */
 export class NamespaceController implements Reconciler {
   readonly name = 'namespace';
   readonly informers: readonly Informer<unknown>[];

@@ -4,12 +4,14 @@
  */
 import { PorticoError } from '../../lib/errors.js';
 
+/** A CIDR, address or range that cannot be used. */
 export class CIDRError extends PorticoError {
   constructor(message: string) {
     super('E_CIDR', message);
   }
 }
 
+/** A dotted quad as a number, or undefined. */
 export function parseIPv4(ip: string): number | undefined {
   const parts = ip.split('.');
   if (parts.length !== 4) return undefined;
@@ -21,6 +23,7 @@ export function parseIPv4(ip: string): number | undefined {
   return n;
 }
 
+/** A number as a dotted quad. */
 export function formatIPv4(n: number): string {
   return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
@@ -36,6 +39,7 @@ export function parseCIDR(cidr: string): { base: number; bits: number } {
   return { base: base - (base % size), bits };
 }
 
+/** The node ranges of a cluster CIDR, used or free. */
 export class CIDRSet {
   readonly #base: number;
   readonly #subnetBits: number;

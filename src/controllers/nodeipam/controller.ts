@@ -13,6 +13,7 @@ import type { EventRecorder } from '../common/events.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { CIDRSet } from './cidrset.js';
 
+/** Reconciles one Node per key. */
 export class NodeIpamController implements Reconciler {
   readonly name = 'nodeipam';
   readonly informers: readonly Informer<unknown>[];

@@ -18,9 +18,11 @@ import { isPodReady } from '../common/pods.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { desiredTaints, observe, staleConditions, type NodeHealth } from './health.js';
 
+/** Where node heartbeats (Leases) live. */
 export const leaseNamespace = 'kube-node-lease';
 const nodeIndex = 'nodelifecycle/node';
 
+/** Reconciles one Node per key, and re-checks each every node monitor period. */
 export class NodeLifecycleController implements Reconciler {
   readonly name = 'nodelifecycle';
   readonly informers: readonly Informer<unknown>[];

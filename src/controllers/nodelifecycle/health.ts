@@ -10,7 +10,9 @@
 import type { Lease } from '../../api/types/coordination.js';
 import type { Node, NodeCondition, Taint } from '../../api/types/core.js';
 
+/** Tainted on nodes whose Ready condition is Unknown. */
 export const taintUnreachable = 'node.kubernetes.io/unreachable';
+/** Tainted on nodes whose Ready condition is False. */
 export const taintNotReady = 'node.kubernetes.io/not-ready';
 const managedTaints = new Set([taintUnreachable, taintNotReady]);
 const conditionTypes = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];

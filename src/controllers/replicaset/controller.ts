@@ -40,6 +40,7 @@ export class ManageReplicasError extends PorticoError {
   }
 }
 
+/** Reconciles one ReplicaSet or ReplicationController per key. */
 export class ReplicaSetController implements Reconciler {
   readonly name: string;
   readonly informers: readonly Informer<unknown>[];

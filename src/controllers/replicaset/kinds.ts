@@ -15,6 +15,7 @@ import { resources, type ResourceType } from '../../api/scheme.js';
 /** A ReplicaSet or a ReplicationController. */
 export type ReplicaOwner = ReplicaSet | ReplicationController;
 
+/** What differs between ReplicaSets and ReplicationControllers. */
 export interface WorkloadKind {
   readonly resource: ResourceType;
   readonly apiVersion: string;
@@ -24,6 +25,7 @@ export interface WorkloadKind {
   selector(owner: ReplicaOwner): Selector;
 }
 
+/** apps/v1 ReplicaSet: a structured LabelSelector. */
 export const replicaSetKind: WorkloadKind = {
   resource: resources.replicasets,
   apiVersion: 'apps/v1',
@@ -32,6 +34,7 @@ export const replicaSetKind: WorkloadKind = {
   selector: (owner) => selectorFromLabelSelector((owner as ReplicaSet).spec?.selector),
 };
 
+/** core/v1 ReplicationController: a map selector, defaulting to the template labels. */
 export const replicationControllerKind: WorkloadKind = {
   resource: resources.replicationcontrollers,
   apiVersion: 'v1',
@@ -51,10 +54,12 @@ export function desiredReplicas(owner: ReplicaOwner): number {
   return owner.spec?.replicas ?? 1;
 }
 
+/** The pod template. */
 export function templateOf(owner: ReplicaOwner): PodTemplateSpec | undefined {
   return owner.spec?.template;
 }
 
+/** `spec.minReadySeconds`, 0 when unset. */
 export function minReadySecondsOf(owner: ReplicaOwner): number {
   return owner.spec?.minReadySeconds ?? 0;
 }

@@ -21,6 +21,7 @@ import { rankForDeletion } from './ranking.js';
 /** kube's burstReplicas: at most this many creates or deletes per sync. */
 export const burstReplicas = 500;
 
+/** The outcome of claiming a namespace's pods for an owner. */
 export interface Claim {
   /** Pods controlled by the owner whose labels still match (including terminating ones). */
   readonly owned: Pod[];
@@ -51,6 +52,7 @@ export function claimPods(owner: ReplicaOwner, selector: Selector, pods: readonl
   return { owned, adopt, release };
 }
 
+/** Create some pods, delete these, or nothing. */
 export type ReplicaDiff =
   | { readonly action: 'none' }
   | { readonly action: 'create'; readonly count: number }
@@ -108,6 +110,7 @@ export function releasedOwnerRefs(pod: Pod, owner: ReplicaOwner): OwnerReference
   return (pod.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
 }
 
+/** The status fields the controller writes. */
 export interface ReplicaStatus {
   replicas: number;
   fullyLabeledReplicas: number;

@@ -21,6 +21,7 @@ import { sendJSON } from '../common/raw.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { schedulePod } from './predicates.js';
 
+/** Pods naming another scheduler are left alone. */
 export const defaultSchedulerName = 'default-scheduler';
 const retryUnschedulableMs = 30_000;
 
@@ -34,6 +35,7 @@ export function needsScheduling(pod: Pod): boolean {
   );
 }
 
+/** Schedules one pod per key. */
 export class SchedulerController implements Reconciler {
   readonly name = 'scheduler';
   readonly informers: readonly Informer<unknown>[];

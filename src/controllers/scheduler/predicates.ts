@@ -13,13 +13,17 @@
  */
 import type { Node, Pod, Taint, Toleration } from '../../api/types/core.js';
 
+/** The taint a not-ready node carries (or is treated as carrying). */
 export const taintNotReady = 'node.kubernetes.io/not-ready';
+/** The taint a node with Ready=Unknown carries. */
 export const taintUnreachable = 'node.kubernetes.io/unreachable';
+/** What `spec.unschedulable` means, as a taint pods may tolerate. */
 export const taintUnschedulable = 'node.kubernetes.io/unschedulable';
 
 const msgUnschedulable = 'node(s) were unschedulable';
 const msgAffinity = "node(s) didn't match Pod's node affinity/selector";
 
+/** A node to bind to, or kube's explanation why there is none. */
 export type ScheduleResult =
   | { readonly kind: 'bind'; readonly node: string }
   | { readonly kind: 'unschedulable'; readonly message: string };

@@ -19,8 +19,10 @@ import { jsonEqual } from '../common/meta.js';
 import type { ControllerContext, Reconciler } from '../context.js';
 import { Pool } from './pool.js';
 
+/** Held while a LoadBalancer address may be assigned (kube's service controller finalizer). */
 export const finalizerLBCleanup = 'service.kubernetes.io/load-balancer-cleanup';
 
+/** Reconciles one Service per key. */
 export class ServiceLBController implements Reconciler {
   readonly name = 'servicelb';
   readonly informers: readonly Informer<unknown>[];

@@ -6,6 +6,7 @@
  */
 import { CIDRError, formatIPv4, parseCIDR, parseIPv4 } from '../nodeipam/cidrset.js';
 
+/** The configured addresses and which Service holds each. */
 export class Pool {
   readonly #ranges: { from: number; to: number }[] = [];
   /** Address → holder (service key). */

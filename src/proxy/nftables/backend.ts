@@ -53,6 +53,8 @@ export class NftablesBackend implements ProxyBackend {
   #ports = new Map<string, Map<string, BuiltServicePort>>();
   #ctxKey = '';
   #needFull = true;
+  /** Services changed since the last successful sync (a failed sync leaves them here). */
+  readonly #dirty = new Set<string>();
   lastStats: NftSyncStats | undefined;
 
   constructor(options: NftablesBackendOptions) {
@@ -94,12 +96,14 @@ export class NftablesBackend implements ProxyBackend {
     const ctx = this.context(view.node());
     const ctxKey = JSON.stringify(ctx);
     const full = hint.full || this.#needFull || ctxKey !== this.#ctxKey;
+    for (const s of hint.changed) this.#dirty.add(s);
     try {
       const r = full
-        ? await this.#fullSync(ctx, view)
+        ? await this.#fullSync(ctx, view, ctxKey === this.#ctxKey)
         : await this.#partialSync(ctx, view, hint.changed);
       this.#ctxKey = ctxKey;
       this.#needFull = false;
+      this.#dirty.clear();
       return r;
     } catch (err) {
       this.#needFull = true;
@@ -132,7 +136,7 @@ export class NftablesBackend implements ProxyBackend {
     try {
       plan = this.#index.plan(changes);
     } catch (err) {
-      if (err instanceof PlanError) return this.#fullSync(ctx, view);
+      if (err instanceof PlanError) return this.#fullSync(ctx, view, false);
       throw err;
     }
     const script = plan.script.toString();
@@ -150,11 +154,19 @@ export class NftablesBackend implements ProxyBackend {
     return { full: false, operations: plan.script.size };
   }
 
-  async #fullSync(ctx: NftContext, view: ClusterStateView): Promise<SyncResult> {
+  async #fullSync(
+    ctx: NftContext,
+    view: ClusterStateView,
+    sameContext: boolean,
+  ): Promise<SyncResult> {
     const all = new Map<string, Fragment>([[skeletonOwner, skeleton(ctx)]]);
     const ports = new Map<string, Map<string, BuiltServicePort>>();
     for (const service of view.serviceKeys()) {
-      const built = this.#build(ctx, view, service);
+      // Fragments are a pure function of the context and the Service's objects: a periodic
+      // resync reuses the committed ones of Services that did not change.
+      const committed =
+        sameContext && !this.#dirty.has(service) ? this.#ports.get(service) : undefined;
+      const built = committed ?? this.#build(ctx, view, service);
       if (built.size === 0) continue;
       ports.set(service, built);
       for (const [key, b] of built) all.set(key, b.fragment);
@@ -251,6 +263,7 @@ export class NftablesBackend implements ProxyBackend {
   }
 
   close(): Promise<void> {
+    this.#nft.close?.();
     return Promise.resolve();
   }
 

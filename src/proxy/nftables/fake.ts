@@ -97,9 +97,13 @@ export class FakeNft implements Nft {
   list(family: IPFamily): Promise<TableListing | undefined> {
     const t = this.tables.get(`${nftFamily(family)} ${tableName}`);
     if (!t) return Promise.resolve(undefined);
+    // What ExecNft learns from `nft list chains`: chain names, and the affinity sets they imply.
+    const chains = [...t.chains.keys()];
     return Promise.resolve({
-      chains: [...t.chains.keys()],
-      sets: [...t.sets].map(([name, s]) => ({ name, kind: s.kind })),
+      chains,
+      sets: chains
+        .filter((c) => c.startsWith('endpoint-'))
+        .map((c) => ({ name: `affinity-${c.slice('endpoint-'.length)}`, kind: 'set' as const })),
     });
   }
 

@@ -16,47 +16,57 @@ export class PlanError extends PorticoError {
   }
 }
 
-/** One owner's copy of an object; a chain of them ordered by owner, the first one wins. */
+/** One owner's copy of an object. */
 interface Claim<T> {
   readonly owner: string;
   readonly value: T;
   readonly sig: string;
-  next: Claim<T> | undefined;
 }
 
-/** A copy of the claim list without the given owners (claims are never mutated once committed). */
-function copyWithout<T>(
-  c: Claim<T> | undefined,
-  owners: ReadonlySet<string>,
-): Claim<T> | undefined {
-  let head: Claim<T> | undefined;
-  let tail: Claim<T> | undefined;
-  for (let x = c; x; x = x.next) {
-    if (owners.has(x.owner)) continue;
-    const copy: Claim<T> = { owner: x.owner, value: x.value, sig: x.sig, next: undefined };
-    if (tail) tail.next = copy;
-    else head = copy;
-    tail = copy;
+/**
+ * Every claim on one object. `winner` (the smallest owner) is what the kernel holds; `all` is
+ * kept only once a second owner appears (most objects have one owner, some thousands: the
+ * shared `pick-tcp-10` chain), so both cases cost O(1) per change.
+ */
+interface Slot<T> {
+  winner: Claim<T>;
+  all: Map<string, Claim<T>> | undefined;
+}
+
+/** Pending change of one slot: the owners that leave it and the claims that arrive. */
+interface SlotChange<T> {
+  leaving: string[];
+  arriving: Claim<T>[];
+  after: Claim<T> | undefined;
+}
+
+/** The winner after `change`, without touching `slot`. */
+function winnerAfter<T>(slot: Slot<T> | undefined, change: SlotChange<T>): Claim<T> | undefined {
+  let best: Claim<T> | undefined;
+  const leaving = new Set(change.leaving);
+  for (const a of change.arriving) leaving.add(a.owner);
+  if (slot) {
+    if (!leaving.has(slot.winner.owner)) best = slot.winner;
+    else if (slot.all) {
+      // The winner leaves: the next smallest remaining owner takes over (a scan, but only then).
+      for (const c of slot.all.values())
+        if (!leaving.has(c.owner) && (!best || c.owner < best.owner)) best = c;
+    }
   }
-  return head;
+  for (const c of change.arriving) if (!best || c.owner < best.owner) best = c;
+  return best;
 }
 
-function hasOwner<T>(c: Claim<T> | undefined, owners: ReadonlySet<string>): boolean {
-  for (let x = c; x; x = x.next) if (owners.has(x.owner)) return true;
-  return false;
-}
-
-/** Inserts a fresh claim in owner order; mutates only claims created by the current plan. */
-function insert<T>(c: Claim<T> | undefined, add: Claim<T>): Claim<T> {
-  if (!c || add.owner < c.owner) {
-    add.next = c;
-    return add;
-  }
-  let x = c;
-  while (x.next && x.next.owner < add.owner) x = x.next;
-  add.next = x.next;
-  x.next = add;
-  return c;
+/** Applies `change` to the slot (at commit). */
+function applySlot<T>(slot: Slot<T> | undefined, change: SlotChange<T>): Slot<T> | undefined {
+  const winner = change.after;
+  if (!winner) return undefined;
+  let all = slot?.all;
+  if (!all && slot) all = new Map([[slot.winner.owner, slot.winner]]);
+  all ??= new Map();
+  for (const o of change.leaving) all.delete(o);
+  for (const c of change.arriving) all.set(c.owner, c);
+  return { winner, all: all.size > 1 ? all : undefined };
 }
 
 const elementId = (e: NftElement): string => `${e.set}\u0000${e.key}`;
@@ -89,9 +99,9 @@ export interface TableListing {
 export class TableIndex {
   readonly family: IPFamily;
   #owners = new Map<string, Fragment>();
-  #elements = new Map<string, Claim<NftElement>>();
-  #chains = new Map<string, Claim<NftChain>>();
-  #sets = new Map<string, Claim<NftSet>>();
+  #elements = new Map<string, Slot<NftElement>>();
+  #chains = new Map<string, Slot<NftChain>>();
+  #sets = new Map<string, Slot<NftSet>>();
 
   constructor(family: IPFamily) {
     this.family = family;
@@ -113,9 +123,9 @@ export class TableIndex {
   /** Every effective object, for rendering and tests. */
   objects(): { sets: NftSet[]; chains: NftChain[]; elements: NftElement[] } {
     return {
-      sets: [...this.#sets.values()].map((c) => c.value),
-      chains: [...this.#chains.values()].map((c) => c.value),
-      elements: [...this.#elements.values()].map((c) => c.value),
+      sets: [...this.#sets.values()].map((c) => c.winner.value),
+      chains: [...this.#chains.values()].map((c) => c.winner.value),
+      elements: [...this.#elements.values()].map((c) => c.winner.value),
     };
   }
 
@@ -124,69 +134,35 @@ export class TableIndex {
    * the owner is gone). The committed state is untouched until `commit()`.
    */
   plan(changes: ReadonlyMap<string, Fragment | undefined>): Plan {
-    const changed = new Set(changes.keys());
-    const newElements = new Map<string, Claim<NftElement>>();
-    const newChains = new Map<string, Claim<NftChain>>();
-    const newSets = new Map<string, Claim<NftSet>>();
-    const touchedElements = new Set<string>();
-    const touchedChains = new Set<string>();
-    const touchedSets = new Set<string>();
+    const elementChanges = new Map<string, SlotChange<NftElement>>();
+    const chainChanges = new Map<string, SlotChange<NftChain>>();
+    const setChanges = new Map<string, SlotChange<NftSet>>();
+    const get = <T>(m: Map<string, SlotChange<T>>, id: string): SlotChange<T> => {
+      let c = m.get(id);
+      if (!c) {
+        c = { leaving: [], arriving: [], after: undefined };
+        m.set(id, c);
+      }
+      return c;
+    };
     for (const [owner, frag] of changes) {
       const old = this.#owners.get(owner);
       if (old) {
-        for (const e of old.elements) touchedElements.add(elementId(e));
-        for (const c of old.chains) touchedChains.add(c.name);
-        for (const s of old.sets) touchedSets.add(s.name);
+        for (const e of old.elements) get(elementChanges, elementId(e)).leaving.push(owner);
+        for (const c of old.chains) get(chainChanges, c.name).leaving.push(owner);
+        for (const x of old.sets) get(setChanges, x.name).leaving.push(owner);
       }
       if (!frag) continue;
-      for (const e of frag.elements) {
-        const id = elementId(e);
-        touchedElements.add(id);
-        newElements.set(
-          id,
-          insert(newElements.get(id), { owner, value: e, sig: elementSig(e), next: undefined }),
-        );
-      }
-      for (const c of frag.chains) {
-        touchedChains.add(c.name);
-        newChains.set(
-          c.name,
-          insert(newChains.get(c.name), { owner, value: c, sig: chainContent(c), next: undefined }),
-        );
-      }
-      for (const s of frag.sets) {
-        touchedSets.add(s.name);
-        newSets.set(
-          s.name,
-          insert(newSets.get(s.name), { owner, value: s, sig: setSpecKey(s), next: undefined }),
-        );
-      }
+      for (const e of frag.elements)
+        get(elementChanges, elementId(e)).arriving.push({ owner, value: e, sig: elementSig(e) });
+      for (const c of frag.chains)
+        get(chainChanges, c.name).arriving.push({ owner, value: c, sig: chainContent(c) });
+      for (const x of frag.sets)
+        get(setChanges, x.name).arriving.push({ owner, value: x, sig: setSpecKey(x) });
     }
-
-    const merge = <T>(
-      current: Claim<T> | undefined,
-      added: Claim<T> | undefined,
-    ): Claim<T> | undefined => {
-      if (!added && !hasOwner(current, changed)) return current;
-      let out = copyWithout(current, changed);
-      for (let x = added; x;) {
-        const next = x.next;
-        x.next = undefined;
-        out = insert(out, x);
-        x = next;
-      }
-      return out;
-    };
-
-    const elementAfter = new Map<string, Claim<NftElement> | undefined>();
-    for (const id of touchedElements)
-      elementAfter.set(id, merge(this.#elements.get(id), newElements.get(id)));
-    const chainAfter = new Map<string, Claim<NftChain> | undefined>();
-    for (const name of touchedChains)
-      chainAfter.set(name, merge(this.#chains.get(name), newChains.get(name)));
-    const setAfter = new Map<string, Claim<NftSet> | undefined>();
-    for (const name of touchedSets)
-      setAfter.set(name, merge(this.#sets.get(name), newSets.get(name)));
+    for (const [id, c] of elementChanges) c.after = winnerAfter(this.#elements.get(id), c);
+    for (const [id, c] of chainChanges) c.after = winnerAfter(this.#chains.get(id), c);
+    for (const [id, c] of setChanges) c.after = winnerAfter(this.#sets.get(id), c);
 
     const script = new Script(this.family);
     const stats: PlanStats = {
@@ -198,36 +174,35 @@ export class TableIndex {
       setsDeleted: 0,
     };
     const setsRemoved: NftSet[] = [];
-    for (const [name, after] of setAfter) {
-      const before = this.#sets.get(name);
-      if (before && after && before.sig !== after.sig) {
+    for (const [name, c] of setChanges) {
+      const before = this.#sets.get(name)?.winner;
+      if (before && c.after && before.sig !== c.after.sig) {
         // Specs are fixed per name (the skeleton's per family, affinity sets' always): a change
         // means a newer version of the proxy, which a full resync handles.
         throw new PlanError(`set ${name} changed its definition`);
       }
-      if (before && !after) setsRemoved.push(before.value);
+      if (before && !c.after) setsRemoved.push(before.value);
     }
     // Phase 1: new sets and chains exist before anything refers to them.
-    for (const [name, after] of setAfter) {
-      const before = this.#sets.get(name);
-      if (after && !before) {
-        script.addSet(after.value);
+    for (const [name, c] of setChanges) {
+      if (c.after && !this.#sets.has(name)) {
+        script.addSet(c.after.value);
         stats.setsAdded++;
       }
     }
     const chainsRemoved: string[] = [];
     const chainsWritten: NftChain[] = [];
-    for (const [name, after] of chainAfter) {
-      const before = this.#chains.get(name);
-      if (!after) {
+    for (const [name, c] of chainChanges) {
+      const before = this.#chains.get(name)?.winner;
+      if (!c.after) {
         if (before) chainsRemoved.push(name);
         continue;
       }
       if (!before) {
-        script.addChain(after.value);
-        chainsWritten.push(after.value);
-      } else if (before.sig !== after.sig) {
-        chainsWritten.push(after.value);
+        script.addChain(c.after.value);
+        chainsWritten.push(c.after.value);
+      } else if (before.sig !== c.after.sig) {
+        chainsWritten.push(c.after.value);
       }
     }
     // Phase 2: rules of new and changed chains.
@@ -240,8 +215,9 @@ export class TableIndex {
     // set that goes away go with it.
     const removedSets = new Set(setsRemoved.map((x) => x.name));
     const adds: NftElement[] = [];
-    for (const [id, after] of elementAfter) {
-      const before = this.#elements.get(id);
+    for (const [id, c] of elementChanges) {
+      const before = this.#elements.get(id)?.winner;
+      const after = c.after;
       if (before && (!after || before.sig !== after.sig) && !removedSets.has(before.value.set)) {
         script.deleteElement(before.value.set, before.value.key);
         stats.elementsDeleted++;
@@ -255,7 +231,7 @@ export class TableIndex {
     for (const name of chainsRemoved) script.flushChain(name);
     for (const name of chainsRemoved) script.deleteChain(name);
     stats.chainsDeleted = chainsRemoved.length;
-    for (const s of setsRemoved) script.deleteSet(s);
+    for (const x of setsRemoved) script.deleteSet(x);
     stats.setsDeleted += setsRemoved.length;
 
     return {
@@ -266,18 +242,16 @@ export class TableIndex {
           if (frag) this.#owners.set(owner, frag);
           else this.#owners.delete(owner);
         }
-        const store = <T>(
-          m: Map<string, Claim<T>>,
-          after: Map<string, Claim<T> | undefined>,
-        ): void => {
-          for (const [id, c] of after) {
-            if (c) m.set(id, c);
+        const store = <T>(m: Map<string, Slot<T>>, cs: Map<string, SlotChange<T>>): void => {
+          for (const [id, c] of cs) {
+            const next = applySlot(m.get(id), c);
+            if (next) m.set(id, next);
             else m.delete(id);
           }
         };
-        store(this.#elements, elementAfter);
-        store(this.#chains, chainAfter);
-        store(this.#sets, setAfter);
+        store(this.#elements, elementChanges);
+        store(this.#chains, chainChanges);
+        store(this.#sets, setChanges);
       },
     };
   }
@@ -292,17 +266,15 @@ export class TableIndex {
     listing: TableListing | undefined,
     comment: string,
   ): Plan {
-    const fresh = new TableIndex(this.family);
-    const p = fresh.plan(all);
-    p.commit();
+    const fresh = TableIndex.build(this.family, all);
     const objects = fresh.objects();
     const script = new Script(this.family);
     script.addTable(comment);
-    const existingSets = new Set(listing?.sets.map((s) => s.name) ?? []);
     const existingChains = new Set(listing?.chains ?? []);
     for (const s of objects.sets.sort(byName)) {
       script.addSet(s);
-      if (s.dynamic !== true && existingSets.has(s.name)) script.flushSet(s);
+      // Adding an existing set is a no-op, so flushing after it works whether or not it existed.
+      if (s.dynamic !== true && listing) script.flushSet(s);
     }
     for (const c of objects.chains.sort(byName)) {
       script.addChain(c);
@@ -335,6 +307,31 @@ export class TableIndex {
         this.#sets = fresh.#sets;
       },
     };
+  }
+
+  /** An index holding exactly `all` (a full sync's desired state), built in one pass. */
+  static build(family: IPFamily, all: ReadonlyMap<string, Fragment>): TableIndex {
+    const index = new TableIndex(family);
+    const claim = <T>(m: Map<string, Slot<T>>, id: string, c: Claim<T>): void => {
+      const slot = m.get(id);
+      if (!slot) {
+        m.set(id, { winner: c, all: undefined });
+        return;
+      }
+      slot.all ??= new Map([[slot.winner.owner, slot.winner]]);
+      slot.all.set(c.owner, c);
+      if (c.owner < slot.winner.owner) slot.winner = c;
+    };
+    for (const [owner, frag] of all) {
+      index.#owners.set(owner, frag);
+      for (const e of frag.elements)
+        claim(index.#elements, elementId(e), { owner, value: e, sig: elementSig(e) });
+      for (const c of frag.chains)
+        claim(index.#chains, c.name, { owner, value: c, sig: chainContent(c) });
+      for (const x of frag.sets)
+        claim(index.#sets, x.name, { owner, value: x, sig: setSpecKey(x) });
+    }
+    return index;
   }
 
   /** Forgets everything (after a failed sync: the next one is full). */

@@ -446,7 +446,9 @@ export function rulesetFragments(r: Ruleset): Map<string, Fragment> {
 
 /** Canonical text of a ruleset (the golden-file format). */
 export function renderRuleset(family: IPFamily, r: Ruleset): string {
-  const index = new TableIndex(family);
-  index.plan(rulesetFragments(r)).commit();
-  return renderCanonical(family, index.objects(), tableComment);
+  return renderCanonical(
+    family,
+    TableIndex.build(family, rulesetFragments(r)).objects(),
+    tableComment,
+  );
 }

@@ -109,6 +109,16 @@ c.on('connect', () => { clearTimeout(t); console.log('connected'); c.destroy(); 
 c.on('error', (e) => { clearTimeout(t); console.log(e.code); });
 `;
 
+/** \`node tcpask.mjs HOST PORT MESSAGE\`: sends the message, prints the first reply. */
+const tcpAsk = `
+import net from 'node:net';
+const [host, port, msg] = process.argv.slice(2);
+const c = net.connect(Number(port), host, () => c.write(msg));
+const t = setTimeout(() => { console.error('timeout'); process.exit(1); }, 2000);
+c.on('data', (d) => { clearTimeout(t); process.stdout.write(d.toString()); c.destroy(); });
+c.on('error', (e) => { console.error(e.code); process.exit(2); });
+`;
+
 async function ip(args: readonly string[]): Promise<void> {
   await exec('ip', args);
 }
@@ -125,6 +135,7 @@ export async function buildTopology(options: {
   writeFileSync(join(scripts, 'udpask.mjs'), udpAsk);
   writeFileSync(join(scripts, 'holdopen.mjs'), holdOpen);
   writeFileSync(join(scripts, 'connect.mjs'), connectProbe);
+  writeFileSync(join(scripts, 'tcpask.mjs'), tcpAsk);
   const created: string[] = [];
   const children = new Set<ChildProcess>();
   const lanNs = `${prefix}-lan`;
