@@ -16,7 +16,7 @@ export interface UpContext {
   readonly dataDir: string;
   readonly nodeName: string;
   /** `<data-dir>/kubeconfigs/<component>.kubeconfig` (written by the API server). */
-  kubeconfig(component: 'controllers' | 'agent' | 'proxy' | 'dns'): string;
+  kubeconfig(component: 'controllers' | 'agent' | 'proxy' | 'dns' | 'ingress'): string;
   /** Flags given to `portico up` that every component takes (log format, verbosity). */
   readonly common: readonly string[];
   /** Flags of `portico up` meant for the API server. */
@@ -31,7 +31,7 @@ export interface UpComponent {
 
 /**
  * The components `portico up` runs, in start order. Each branch adds its entry (one line) when
- * its component can run: controllers, agent, proxy, dns.
+ * its component can run: controllers, agent, proxy, dns, ingress.
  */
 export const upComponents: readonly UpComponent[] = [
   { name: 'apiserver', args: (c) => ['--data-dir', c.dataDir, ...c.apiserverArgs, ...c.common] },
@@ -79,6 +79,18 @@ export const upComponents: readonly UpComponent[] = [
           ? [all[i - 1] ?? '', a]
           : [],
       ),
+      ...c.common,
+    ],
+  },
+  {
+    name: 'ingress',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('ingress'),
+      '--node-name',
+      c.nodeName,
+      '--data-dir',
+      c.dataDir,
       ...c.common,
     ],
   },

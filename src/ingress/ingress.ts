@@ -22,6 +22,7 @@ import { exponentialBuckets, Registry } from '../lib/metrics.js';
 import { IngressController, slimObject } from './controller.js';
 import { haproxyPaths, type ListenSpec } from './haproxy/config.js';
 import { HaproxyDataplane } from './haproxy/dataplane.js';
+import { findExecutable, HaproxyError } from './haproxy/process.js';
 import { labelIngressClass, StatusPublisher } from './status.js';
 import { selfSignedBundle, validBundle } from './tls.js';
 
@@ -149,6 +150,11 @@ async function defaultCertificate(dir: string): Promise<string> {
 export async function startIngress(o: IngressOptions): Promise<RunningIngress> {
   const clock = o.clock ?? realClock;
   const log = o.logger;
+  const binary = o.haproxy?.binary ?? 'haproxy';
+  if (findExecutable(binary) === undefined)
+    throw new HaproxyError(
+      `${binary} is not installed: install Debian's haproxy (apt-get install haproxy; scripts/install.sh does) or name it with --haproxy PATH`,
+    );
   const ac = new AbortController();
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const metrics = new Registry();

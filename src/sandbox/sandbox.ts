@@ -55,7 +55,7 @@ export interface SandboxUpOptions {
 
 export const defaultComponents: Readonly<Record<'server' | 'node', readonly string[]>> = {
   server: ['apiserver', 'controllers'],
-  node: ['agent', 'proxy', 'dns'],
+  node: ['agent', 'proxy', 'dns', 'ingress'],
 };
 
 export class SandboxError extends Error {

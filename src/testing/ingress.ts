@@ -53,12 +53,17 @@ function goHeaderName(name: string): string {
     .join('-');
 }
 
-/** A W-ECHO backend on 127.0.0.1 (a free port unless given). */
+/**
+ * A W-ECHO backend on 127.0.0.1 (a free port unless given). `kubia: true` answers as the seeds'
+ * luksa/kubia does instead (`You've hit <pod>`); `delayMs` holds every answer that long.
+ */
 export async function startEchoBackend(o: {
   service: string;
   pod: string;
   namespace?: string;
   port?: number;
+  kubia?: boolean;
+  delayMs?: number;
 }): Promise<EchoBackend> {
   let served = 0;
   const server: Server = createServer((req: IncomingMessage, res) => {
@@ -70,7 +75,12 @@ export async function startEchoBackend(o: {
     }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    req.on('end', () => setTimeout(answer, o.delayMs ?? 0));
+    const answer = () => {
+      if (o.kubia) {
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end(`You've hit ${o.pod}\n`);
+        return;
+      }
       if (req.url === '/health') {
         res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
         return;
@@ -91,7 +101,7 @@ export async function startEchoBackend(o: {
         'Content-Length': Buffer.byteLength(body),
       });
       res.end(body);
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, '127.0.0.1', resolve));
   return {

@@ -34,11 +34,11 @@ import { kubectl, kubectlAvailable, type KubectlOptions, type KubectlResult } fr
 import { waitFor } from './wait.js';
 
 export interface StartSandboxOptions {
-  /** Nodes (each runs agent, proxy and dns unless `components` says otherwise); default 1. */
+  /** Nodes (each runs agent, proxy, dns and ingress unless `components` says otherwise); default 1. */
   readonly nodes?: number;
   /** `[a-z][a-z0-9]{0,7}`; default `pt` + 5 random hex digits. */
   readonly name?: string;
-  /** Components per role; default apiserver + controllers on the server, agent + proxy + dns on nodes. */
+  /** Components per role; default apiserver + controllers on the server, agent + proxy + dns + ingress on nodes. */
   readonly components?: Readonly<Record<'server' | 'node', readonly string[]>>;
   /** Wait until every node is registered and Ready (default true when nodes run an agent). */
   readonly waitForNodes?: boolean;

@@ -58,7 +58,7 @@ test(
         // supervision only: node components would change this host's network (test/e2e/up.test.ts
         // runs the whole of `portico up` inside a network namespace)
         '--disable',
-        'agent,proxy,dns',
+        'agent,proxy,dns,ingress',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

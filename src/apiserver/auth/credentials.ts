@@ -29,8 +29,14 @@ import {
 } from './pki.js';
 
 /** The components that get their own client certificate and kubeconfig. */
-export type ComponentName = 'controllers' | 'agent' | 'proxy' | 'dns';
-export const componentNames: readonly ComponentName[] = ['controllers', 'agent', 'proxy', 'dns'];
+export type ComponentName = 'controllers' | 'agent' | 'proxy' | 'dns' | 'ingress';
+export const componentNames: readonly ComponentName[] = [
+  'controllers',
+  'agent',
+  'proxy',
+  'dns',
+  'ingress',
+];
 
 /** Who each component is (CN and O, as kube names its components). */
 export function componentIdentity(
@@ -48,6 +54,8 @@ export function componentIdentity(
       return { commonName: 'system:kube-proxy', organizations: ['system:node-proxier'] };
     case 'dns':
       return { commonName: 'system:portico-dns' };
+    case 'ingress':
+      return { commonName: 'system:portico-ingress' };
     case 'kubelet-client':
       return { commonName: 'kube-apiserver-kubelet-client', organizations: ['system:masters'] };
   }

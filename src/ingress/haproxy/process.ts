@@ -85,6 +85,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The path of an executable: as given when it has a slash, else found on PATH. */
+export function findExecutable(name: string): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    const p = `${dir}/${name}`;
+    if (dir !== '' && existsSync(p)) return p;
+  }
+  return undefined;
+}
+
 let setprivPresent: boolean | undefined;
 function hasSetpriv(): boolean {
   setprivPresent ??= ['/usr/bin/setpriv', '/bin/setpriv'].some((p) => existsSync(p));
@@ -136,7 +146,7 @@ export class HaproxyProcess {
     if (text.startsWith('[ALERT]')) log.warn('HAProxy alert', { line: text });
     else if (
       text.startsWith('[WARNING]') &&
-      !/stopped \(cumulated conns|Former worker|Exiting Master|All workers exited|is UP|is DOWN|leaving forced maintenance|entering forced maintenance|Proxy .* stopped/.test(
+      !/stopped \(cumulated conns|Former worker|Current worker \(\d+\) exited with code 0|Exiting Master|All workers exited|is UP|is DOWN|going DOWN for maintenance|UP\/READY|forced maintenance|Proxy .* stopped/.test(
         text,
       )
     )
@@ -294,6 +304,19 @@ export class HaproxyProcess {
     this.#workerPid = worker;
   }
 
+  /** Whether the master exits within `ms` (the timer does not outlive the answer). */
+  async #exitedWithin(ms: number): Promise<boolean> {
+    const ac = new AbortController();
+    try {
+      return await Promise.race([
+        this.#exited.then(() => true),
+        delay(ms, false, { signal: ac.signal }),
+      ]);
+    } finally {
+      ac.abort();
+    }
+  }
+
   /**
    * Stops HAProxy: soft stop (listeners close, connections finish) for up to `graceMs`, then a
    * hard stop, then SIGKILL.
@@ -304,11 +327,9 @@ export class HaproxyProcess {
     this.#stopping = true;
     if (this.running) {
       child.kill(graceMs > 0 ? 'SIGUSR1' : 'SIGTERM');
-      const done = await Promise.race([this.#exited.then(() => true), delay(graceMs, false)]);
-      if (!done && this.running) {
+      if (!(await this.#exitedWithin(graceMs)) && this.running) {
         child.kill('SIGTERM');
-        const killed = await Promise.race([this.#exited.then(() => true), delay(5000, false)]);
-        if (!killed && this.running) child.kill('SIGKILL');
+        if (!(await this.#exitedWithin(5000)) && this.running) child.kill('SIGKILL');
       }
     }
     await this.#exited;
