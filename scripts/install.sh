@@ -5,9 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: the kernel's tools (nftables, iproute2, conntrack), the OCI runtime (runc),
-# etcd for multi-machine storage, and the tools pods and tests use (dig, curl, nc, busybox).
+# etcd for multi-machine storage, the tools pods and tests use (dig, curl, nc, busybox), and
+# gcc + libc6-dev for portico-shim (the per-container monitor, built on first use) and openssl
+# for the agnhost image's TLS pair.
 packages=(nftables iproute2 conntrack runc etcd-server dnsutils curl netcat-openbsd busybox-static
-  iputils-ping procps kmod ca-certificates python3 make g++)
+  iputils-ping procps kmod ca-certificates python3 make g++ gcc libc6-dev openssl)
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   missing=()

@@ -13,6 +13,7 @@ import { allResources, resources, storageResourceOf } from '../api/scheme.js';
 import { realClock, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log/logger.js';
 import { Registry as MetricsRegistry } from '../lib/metrics.js';
+import { runCompactor, type CompactionPolicy } from '../storage/compactor.js';
 import type { Store } from '../storage/store.js';
 import { Authenticator } from './auth/authn.js';
 import {
@@ -27,7 +28,7 @@ import {
   KubernetesServiceReconciler,
 } from './bootstrap.js';
 import { ApiHandler } from './handler.js';
-import { compactor, every, sweepEvents } from './loops.js';
+import { every, sweepEvents } from './loops.js';
 import { AgentDialer } from './proxy/agent.js';
 import { buildStrategies } from './registry/strategies.js';
 import { Registry } from './registry/registry.js';
@@ -57,7 +58,11 @@ export interface ApiServerOptions {
   readonly minWatchTimeoutSeconds?: number;
   readonly eventTtlMs?: number;
   readonly reconcileIntervalMs?: number;
-  readonly compactIntervalMs?: number;
+  /**
+   * Compact the store from here (kube-apiserver's etcd compaction). Off by default: the SQLite
+   * store compacts itself.
+   */
+  readonly compaction?: CompactionPolicy;
   /** Events the watch cache remembers per resource (default 2,000). */
   readonly watchCacheSize?: number;
 }
@@ -140,7 +145,7 @@ export class ApiServer {
       ...(o.watchCacheSize !== undefined ? { historySize: o.watchCacheSize } : {}),
     });
     await caches.start(stop.signal);
-    const strategies = buildStrategies(config);
+    const strategies = buildStrategies(config, { logger: log });
     const registry = new Registry({
       store: o.store,
       caches,
@@ -212,13 +217,17 @@ export class ApiServer {
         const n = await sweepEvents(registry, clock.now(), o.eventTtlMs ?? 3600_000);
         if (n > 0) log.v(2).info('Expired events deleted', { count: n });
       }),
-      every(
-        { clock, logger: log, what: 'Store compaction' },
-        o.compactIntervalMs ?? 300_000,
-        stop.signal,
-        compactor(o.store),
-      ),
     ];
+    if (o.compaction)
+      loops.push(
+        runCompactor({
+          store: o.store,
+          policy: o.compaction,
+          clock,
+          logger: log,
+          signal: stop.signal,
+        }),
+      );
     ready = true;
     log.info('API server ready', { url, advertiseAddress: advertise ?? '', dataDir: o.dataDir });
     return new ApiServer({

@@ -27,6 +27,12 @@ import {
   wantsAggregated,
 } from './discovery.js';
 import { openapiV3Document, openapiV3Index } from './encoding/openapi.js';
+import {
+  openapiV2Document,
+  openapiV2ETag,
+  openapiV2Protobuf,
+  openapiV2ProtobufType,
+} from './encoding/openapiv2.js';
 import { proxyVerb } from './proxy/http.js';
 import { parseRoute, type ResourceRoute, type Verb } from './routes.js';
 import {
@@ -131,7 +137,7 @@ export class ApiHandler {
       case 'metrics':
         return textResponse(200, this.#o.metrics.expose(), 'text/plain; version=0.0.4');
       case 'openapi':
-        return this.#openapi(route.version, route.key);
+        return this.#openapi(req, route.version, route.key);
       case 'discovery':
         return this.#discovery(req, route.core, route.group, route.version);
       case 'notFound':
@@ -153,9 +159,22 @@ export class ApiHandler {
     return textResponse(200, 'ok');
   }
 
-  #openapi(version: 'v2' | 'v3', key: string | undefined): ApiResponse {
-    // kubectl falls back from v2 without harm when v3 serves the fieldValidation parameter.
-    if (version === 'v2') throw notFoundStatus();
+  #openapi(req: ApiRequest, version: 'v2' | 'v3', key: string | undefined): ApiResponse {
+    // v2: kubectl validates `kind: List` files with it (protobuf), whatever v3 says.
+    if (version === 'v2') {
+      const etag = openapiV2ETag();
+      const headers = { etag };
+      if (header(req, 'if-none-match') === etag)
+        return { kind: 'body', status: 304, headers, body: '' };
+      if ((header(req, 'accept') ?? '').includes('protobuf'))
+        return {
+          kind: 'body',
+          status: 200,
+          headers: { ...headers, 'content-type': openapiV2ProtobufType },
+          body: openapiV2Protobuf(),
+        };
+      return jsonResponse(200, openapiV2Document());
+    }
     if (key === undefined) return jsonResponse(200, openapiV3Index());
     const doc = openapiV3Document(key);
     if (!doc) throw notFoundStatus();

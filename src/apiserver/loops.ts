@@ -1,14 +1,12 @@
 /**
- * The API server's own periodic work: the `kubernetes` Service reconciler, the Event TTL sweep
- * (Events live one hour after their last occurrence, as kube-apiserver's --event-ttl=1h), and
- * store compaction (history older than five minutes is dropped, as kube-apiserver compacts etcd).
+ * The API server's own periodic work: the `kubernetes` Service reconciler and the Event TTL sweep
+ * (Events live one hour after their last occurrence, as kube-apiserver's --event-ttl=1h).
  */
 import { isApiError } from '../api/meta/status.js';
 import { resources } from '../api/scheme.js';
 import type { Event } from '../api/types/core.js';
 import { sleepUnlessAborted, type Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log/logger.js';
-import type { Store } from '../storage/store.js';
 import type { Registry } from './registry/registry.js';
 
 /** Runs `fn` now and then every `intervalMs` until the signal aborts; errors are logged. */
@@ -60,17 +58,4 @@ export async function sweepEvents(registry: Registry, now: number, ttlMs: number
     }
   }
   return n;
-}
-
-/**
- * Compacts the store to the revision it had one interval ago, so that at least one interval of
- * history stays for watches and paged lists.
- */
-export function compactor(store: Store): () => Promise<void> {
-  let previous: number | undefined;
-  return async () => {
-    const current = await store.currentRevision();
-    if (previous !== undefined && previous > 0) await store.compact(previous);
-    previous = current;
-  };
 }

@@ -20,8 +20,11 @@ export type IndexFunc<T> = (obj: T) => readonly string[];
 interface Index<T> {
   readonly fn: IndexFunc<T>;
   readonly values: Map<string, Set<string>>;
-  /** What fn returned for each key when it was stored (so a removal never depends on fn again). */
-  readonly byKey: Map<string, readonly string[]>;
+  /**
+   * What fn returned for each key when it was stored, so a removal never depends on fn again (a
+   * single value is kept as a plain string: most index functions return one).
+   */
+  readonly byKey: Map<string, string | readonly string[]>;
 }
 
 export class Indexer<T extends KubeObject> implements Lister<T> {
@@ -116,7 +119,7 @@ export class Indexer<T extends KubeObject> implements Lister<T> {
 
   #indexAdd(index: Index<T>, key: string, obj: T): void {
     const values = [...new Set(index.fn(obj))];
-    index.byKey.set(key, values);
+    index.byKey.set(key, values.length === 1 ? (values[0] ?? '') : values);
     for (const v of values) {
       let set = index.values.get(v);
       if (!set) {
@@ -128,7 +131,8 @@ export class Indexer<T extends KubeObject> implements Lister<T> {
   }
 
   #indexRemove(index: Index<T>, key: string): void {
-    const values = index.byKey.get(key) ?? [];
+    const stored = index.byKey.get(key) ?? [];
+    const values = typeof stored === 'string' ? [stored] : stored;
     index.byKey.delete(key);
     for (const v of values) {
       const set = index.values.get(v);

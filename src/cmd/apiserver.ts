@@ -6,7 +6,7 @@ import { defaultClusterConfig, type ClusterConfig } from '../api/cluster.js';
 import { ApiServer } from '../apiserver/apiserver.js';
 import { defaultDataDir } from './datadir.js';
 import { loggerFromFlags, logOptions, notifyReady, untilStopped } from './lifecycle.js';
-import { openStoreUrl } from './store.js';
+import { openStore, StoreUriError } from '../storage/open.js';
 
 const usage = `Usage: portico apiserver [flags]
 
@@ -28,6 +28,8 @@ Flags:
   --service-node-port-range A-B      node ports (default ${defaultClusterConfig.nodePortRange.join('-')})
   --cluster-cidr CIDR                pod addresses (default ${defaultClusterConfig.clusterCIDR})
   --node-name NAME                   this machine's node name (default: the hostname)
+  --etcd-cafile, --etcd-certfile, --etcd-keyfile FILE
+                                     TLS towards etcd (with --store etcd://…)
   --log-format json|text             log format (default json)
   -v N                               log verbosity (2: per sync, 4: per object, 6: per request)`;
 
@@ -48,6 +50,9 @@ export async function run(args: string[]): Promise<number> {
       },
       'cluster-cidr': { type: 'string', default: defaultClusterConfig.clusterCIDR },
       'node-name': { type: 'string' },
+      'etcd-cafile': { type: 'string' },
+      'etcd-certfile': { type: 'string' },
+      'etcd-keyfile': { type: 'string' },
       ...logOptions,
       help: { type: 'boolean', short: 'h' },
     },
@@ -84,7 +89,29 @@ export async function run(args: string[]): Promise<number> {
     clusterCIDR: values['cluster-cidr'],
   };
   const storeUrl = values.store ?? `sqlite://${join(dataDir, 'state.db')}`;
-  const store = await openStoreUrl(storeUrl);
+  let store;
+  try {
+    store = await openStore(storeUrl, {
+      logger: log.child({ component: 'store' }),
+      ...(values['etcd-cafile'] !== undefined
+        ? {
+            etcdTls: {
+              caFile: values['etcd-cafile'],
+              ...(values['etcd-certfile'] !== undefined
+                ? { certFile: values['etcd-certfile'] }
+                : {}),
+              ...(values['etcd-keyfile'] !== undefined ? { keyFile: values['etcd-keyfile'] } : {}),
+            },
+          }
+        : {}),
+    });
+  } catch (e) {
+    if (e instanceof StoreUriError) {
+      console.error(`portico apiserver: --store: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
   let server: ApiServer;
   try {
     server = await ApiServer.start({
@@ -94,6 +121,8 @@ export async function run(args: string[]): Promise<number> {
       bindAddress: values['bind-address'],
       securePort: port,
       tlsSans: values['tls-san'],
+      // The memory store keeps every revision unless compacted from here; SQLite compacts itself.
+      ...(storeUrl.startsWith('memory') ? { compaction: {} } : {}),
       config,
       ...(advertise !== undefined ? { advertiseAddress: advertise } : {}),
       ...(values['node-name'] !== undefined ? { nodeName: values['node-name'] } : {}),

@@ -35,6 +35,17 @@ export interface UpComponent {
  */
 export const upComponents: readonly UpComponent[] = [
   { name: 'apiserver', args: (c) => ['--data-dir', c.dataDir, ...c.apiserverArgs, ...c.common] },
+  {
+    name: 'controllers',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('controllers'),
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--cluster-cidr' ? ['--cluster-cidr', a] : [],
+      ),
+      ...c.common,
+    ],
+  },
 ];
 
 const usage = `Usage: portico up [flags]

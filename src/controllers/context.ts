@@ -5,10 +5,10 @@
  */
 import type { ClusterConfig } from '../api/cluster.js';
 import type { InformerFactory } from '../client/factory.js';
-import type { Client, Informer, WorkQueue } from '../client/types.js';
+import type { Client } from '../client/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/log/logger.js';
-import type { EventRecorder } from './common/events.js';
+import type { EventRecorder } from '../client/events.js';
 
 /** Settings with kube-controller-manager's defaults. */
 export interface ControllersConfig {
@@ -48,14 +48,4 @@ export interface ControllerContext {
   readonly config: ControllersConfig;
 }
 
-/**
- * What a controller author writes (the shape of controllers/runner.ts' Reconciler, style guide
- * §4.2): informers that must have synced, handlers that only enqueue keys, a level-triggered
- * sync. The shared runner owns the queue, workers, retries, metrics and logs.
- */
-export interface Reconciler {
-  readonly name: string;
-  readonly informers: readonly Informer<unknown>[];
-  register(queue: WorkQueue): void;
-  sync(key: string, signal: AbortSignal): Promise<void>;
-}
+export type { Reconciler } from './runner.js';

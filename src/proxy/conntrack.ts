@@ -36,10 +36,15 @@ export interface Conntrack {
 }
 
 function run(
+  command: readonly string[],
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [file = 'conntrack', ...pre] = command;
   return new Promise((resolve, reject) => {
-    const child = spawn('conntrack', args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const child = spawn(file, [...pre, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 60_000,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -57,12 +62,19 @@ function run(
 
 /** conntrack-tools (`conntrack -D`, `conntrack -L`). */
 export class ExecConntrack implements Conntrack {
+  readonly #command: readonly string[];
+
+  /** `command` runs conntrack: `['conntrack']`, or `['ip', 'netns', 'exec', NAME, 'conntrack']`. */
+  constructor(options: { command?: readonly string[] } = {}) {
+    this.#command = options.command ?? ['conntrack'];
+  }
+
   async deleteUDP(family: IPFamily, filter: ConntrackFilter): Promise<number> {
     const args = ['-D', '-f', family === 'IPv4' ? 'ipv4' : 'ipv6', '-p', 'udp'];
     if (filter.origDst !== undefined) args.push('--orig-dst', filter.origDst);
     if (filter.origPortDst !== undefined) args.push('--orig-port-dst', String(filter.origPortDst));
     if (filter.replySrc !== undefined) args.push('--reply-src', filter.replySrc);
-    const r = await run(args);
+    const r = await run(this.#command, args);
     const m = /(\d+) flow entries have been deleted/.exec(r.stderr);
     // conntrack exits 1 when nothing matched; that is not a failure.
     if (m) return Number(m[1]);
@@ -71,7 +83,13 @@ export class ExecConntrack implements Conntrack {
   }
 
   async listUDP(family: IPFamily): Promise<ConntrackEntry[]> {
-    const r = await run(['-L', '-f', family === 'IPv4' ? 'ipv4' : 'ipv6', '-p', 'udp']);
+    const r = await run(this.#command, [
+      '-L',
+      '-f',
+      family === 'IPv4' ? 'ipv4' : 'ipv6',
+      '-p',
+      'udp',
+    ]);
     if (r.code !== 0) throw new Error(`conntrack -L failed: ${r.stderr.trim()}`);
     return parseConntrackList(r.stdout);
   }

@@ -12,7 +12,10 @@ export interface ServiceOptions extends Partial<ServiceSpec> {
   readonly lbIngress?: readonly string[];
 }
 
-/** A Service with sensible defaults: ClusterIP, one TCP port 80 named `http` unless `ports` given. */
+/**
+ * A Service with sensible defaults: ClusterIP, one TCP port 80 named `http` unless `ports` given.
+ * An empty `clusterIP` leaves it to the API server to allocate.
+ */
 export function makeService(
   name: string,
   clusterIP: string,
@@ -26,7 +29,12 @@ export function makeService(
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: namespace ?? 'default', ...(labels ? { labels } : {}) },
-    spec: { type: 'ClusterIP', clusterIP, clusterIPs: [clusterIP], ...spec, ports },
+    spec: {
+      type: 'ClusterIP',
+      ...(clusterIP !== '' ? { clusterIP, clusterIPs: [clusterIP] } : {}),
+      ...spec,
+      ports,
+    },
   };
   if (lbIngress)
     svc.status = { loadBalancer: { ingress: lbIngress.map((ip) => ({ ip, ipMode: 'VIP' })) } };

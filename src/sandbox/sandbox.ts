@@ -117,6 +117,11 @@ async function buildNetwork(plan: SandboxPlan): Promise<void> {
   await ip(['link', 'set', plan.hostLink, 'up']);
 }
 
+/** The cgroup of a sandbox node's containers (one per node, so nodes never touch each other's). */
+function agentCgroupRoot(plan: SandboxPlan, host: SandboxHost): string {
+  return `/portico-${plan.name}-${host.name}`;
+}
+
 function componentArgs(plan: SandboxPlan, host: SandboxHost, component: string): string[] {
   const dataDir = hostDataDir(plan, host);
   const kubeconfig = sandboxKubeconfig(plan.name);
@@ -134,6 +139,22 @@ function componentArgs(plan: SandboxPlan, host: SandboxHost, component: string):
       ];
     case 'controllers':
       return ['--kubeconfig', kubeconfig];
+    case 'proxy':
+      return ['--kubeconfig', kubeconfig, '--hostname-override', host.name];
+    case 'agent':
+      return [
+        '--kubeconfig',
+        kubeconfig,
+        '--node-name',
+        host.name,
+        '--data-dir',
+        dataDir,
+        '--node-ip',
+        host.ip,
+        // One cgroup per sandbox node, so nodes never share (or clean up) each other's.
+        '--cgroup-root',
+        agentCgroupRoot(plan, host),
+      ];
     default:
       return ['--kubeconfig', kubeconfig, '--node-name', host.name, '--data-dir', dataDir];
   }
@@ -313,7 +334,31 @@ export async function sandboxDown(options: {
     clock,
     10_000,
   );
-  // Node agents may leave their cleanup to us: stop what still runs in the sandbox's namespaces.
+  // Node agents leave their pods running when they stop (as kubelet does): remove them, their
+  // mounts, cgroups and links with `portico agent cleanup` inside each node's namespace.
+  for (const h of plan.hosts.filter((x) => x.role === 'node')) {
+    if (!(await netnsExists(h.netns))) continue;
+    const r = await exec(
+      'ip',
+      [
+        'netns',
+        'exec',
+        h.netns,
+        process.execPath,
+        porticoBin,
+        'agent',
+        'cleanup',
+        '--data-dir',
+        hostDataDir(plan, h),
+        '--cgroup-root',
+        agentCgroupRoot(plan, h),
+      ],
+      { allowFailure: true, timeoutMs: 120_000 },
+    );
+    if (r.code !== 0)
+      log.warn('Cleaning up a node failed', { sandbox: name, node: h.name, err: r.stderr.trim() });
+  }
+  // Stop what still runs in the sandbox's namespaces.
   const inodes = new Set(
     [plan.lanNetns, ...plan.hosts.map((h) => h.netns)]
       .map(netnsInode)

@@ -20,8 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClusterConfig } from '../api/cluster.js';
 import { ApiServer, type ApiServerOptions } from '../apiserver/apiserver.js';
-import { createLogger, discardLogger, type Logger } from '../lib/log/logger.js';
+import { createLogger, discardLogger } from '../lib/log/logger.js';
 import { MemoryStore } from '../storage/memory/store.js';
+import { SqliteStore } from '../storage/sqlite/store.js';
 import type { Store } from '../storage/store.js';
 import { kubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
@@ -48,7 +49,7 @@ export interface TestApiServerOptions {
       | 'minWatchTimeoutSeconds'
       | 'eventTtlMs'
       | 'reconcileIntervalMs'
-      | 'compactIntervalMs'
+      | 'compaction'
       | 'watchCacheSize'
     >
   >;
@@ -77,15 +78,9 @@ export interface TestApiServer {
   restart(): Promise<TestApiServer>;
 }
 
-async function openTestStore(kind: 'memory' | 'sqlite', dataDir: string): Promise<Store> {
+function openTestStore(kind: 'memory' | 'sqlite', dataDir: string): Store {
   if (kind === 'memory') return new MemoryStore();
-  // The sqlite backend comes from the storage branch; loaded by path so that this file builds
-  // before it lands.
-  const modPath = '../storage/sqlite/store.js';
-  const mod = (await import(modPath)) as {
-    SqliteStore: new (o: { path: string; logger?: Logger }) => Store;
-  };
-  return new mod.SqliteStore({ path: join(dataDir, 'state.db') });
+  return new SqliteStore({ path: join(dataDir, 'state.db'), compaction: false });
 }
 
 /** Starts an API server for a test; it stops when the test ends. */
@@ -96,7 +91,7 @@ export async function startTestApiServer(
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'ptest-apiserver-'));
   const storeKind = options.store ?? 'memory';
-  const store = await openTestStore(storeKind, dataDir);
+  const store = openTestStore(storeKind, dataDir);
   const envLog = process.env['PORTICO_TEST_LOG'];
   const verbosity = envLog !== undefined ? Number(envLog) : options.logVerbosity;
   const logger =

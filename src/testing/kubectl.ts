@@ -25,17 +25,22 @@ export interface KubectlOptions {
   readonly input?: string;
   /** KUBECACHEDIR; a fresh temporary dir when absent. */
   readonly cacheDir?: string;
-  /** Kills kubectl after this long (`get -w`, `logs -f`); the result then has `timedOut`. */
+  /** Stops kubectl after this long (`get -w`, `logs -f`); the result then has `timedOut`. */
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   /** The binary (default kubectlBinary). */
   readonly binary?: string;
+  /** Stops kubectl (SIGTERM) when it aborts; the result then has `timedOut`. */
+  readonly signal?: AbortSignal;
+  /** Called with stdout as it grows (everything so far), for commands that stream (`get -w`). */
+  readonly onStdout?: (soFar: string) => void;
 }
 
 export interface KubectlResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** True when kubectl was stopped by `timeoutMs` or `signal`. */
   readonly timedOut: boolean;
 }
 
@@ -62,7 +67,18 @@ export function kubectl(args: readonly string[], options: KubectlOptions): Promi
             child.kill('SIGTERM');
           }, options.timeoutMs)
         : undefined;
-    child.stdout.on('data', (b: Buffer) => out.push(b));
+    options.signal?.addEventListener(
+      'abort',
+      () => {
+        timedOut = true;
+        child.kill('SIGTERM');
+      },
+      { once: true },
+    );
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      options.onStdout?.(Buffer.concat(out).toString());
+    });
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
     child.on('close', (code) => {

@@ -16,6 +16,10 @@ import {
   wantsAggregated,
 } from '../../src/apiserver/discovery.js';
 import { openapiV3Document, openapiV3Index } from '../../src/apiserver/encoding/openapi.js';
+import {
+  openapiV2Protobuf,
+  openapiV2ProtobufType,
+} from '../../src/apiserver/encoding/openapiv2.js';
 
 export const kubectl132 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.32';
 
@@ -104,6 +108,11 @@ export async function startCaptureServer(): Promise<CaptureServer> {
             );
           }
           return notFound(res, path);
+        }
+        if (path === '/openapi/v2' && cap.openapi) {
+          res.writeHead(200, { 'Content-Type': openapiV2ProtobufType });
+          res.end(openapiV2Protobuf());
+          return;
         }
         if (path === '/openapi/v3' && cap.openapi) return send(res, 200, openapiV3Index());
         if (path.startsWith('/openapi/v3/') && cap.openapi) {

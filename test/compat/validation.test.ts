@@ -76,6 +76,26 @@ describe('kubectl 1.32 validation and explain with our OpenAPI', { skip }, () =>
     assert.match(warn.stderr, /Warning: unknown field "spec.portz"/);
   });
 
+  it('kind: List files: kubectl validates them on the client with our /openapi/v2', async () => {
+    writeFileSync(
+      join(cap.dir, 'list.yaml'),
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n  spec: {ports: [{port: 80}]}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: b}\n  data: {k: v}\n',
+    );
+    const ok = await cap.kubectl(['apply', '-f', 'list.yaml']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /service\/a created\nconfigmap\/b created/);
+    writeFileSync(
+      join(cap.dir, 'badlist.yaml'),
+      'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: a}\n  spec: {portz: 1}\n',
+    );
+    const bad = await cap.kubectl(['create', '-f', 'badlist.yaml']);
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr,
+      /ValidationError\(Service.spec\): unknown field "portz" in io.k8s.api.core.v1.ServiceSpec/,
+    );
+  });
+
   const explains: { args: string[]; want: RegExp[] }[] = [
     {
       args: ['explain', 'svc.spec.ports'],

@@ -137,7 +137,9 @@ export class ImageStore implements ImageService {
         execFileSync(
           'openssl',
           [
-            'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '36500',
+            'req', '-x509', '-newkey', 'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1', '-nodes', '-days', '36500',
             '-subj', '/O=Acme Co/CN=localhost',
             '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
             '-keyout', `${key}.tmp`, '-out', `${crt}.tmp`,

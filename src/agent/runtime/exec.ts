@@ -4,17 +4,18 @@
  * tty, allocates a terminal and copies between it and our pipes) and exits with the process's
  * status. runc's own errors go to a JSON log file, so that "executable file not found" is told
  * apart from the process's stderr and reported as exit code 127 (126: not executable), as shells
- * and Docker do. Terminal resizes are applied to the process's terminal with `stty -F
- * /proc/<pid>/fd/0` (runc only resizes from its own stdin when that is a terminal).
+ * and Docker do. With a tty, runc (1.1+) insists on a terminal of its own for a foreground exec, so
+ * portico-shim's exec mode runs `runc exec -d -t --console-socket`, relays the terminal and
+ * applies resizes sent on its fd 3.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
-import { exec } from '../../lib/exec.js';
 import type { Runc } from './runc.js';
-import type { ExecOptions, TerminalSize } from './types.js';
+import type { ExecOptions } from './types.js';
 
 function lastRuncError(logFile: string): string | undefined {
   let text: string;
@@ -48,42 +49,42 @@ async function readPid(pidFile: string, signal: AbortSignal): Promise<number | u
   return undefined;
 }
 
-async function setSize(pid: number, size: TerminalSize): Promise<void> {
-  await exec(
-    'stty',
-    ['-F', `/proc/${pid}/fd/0`, 'rows', String(size.height), 'cols', String(size.width)],
-    {
-      allowFailure: true,
-    },
-  );
-}
-
-/** Runs `options.command` in container `id`; resolves with the exit code. */
+/**
+ * Runs `options.command` in container `id`; resolves with the exit code. With a tty the process is
+ * started through portico-shim's exec mode (`shim`), which holds the terminal.
+ */
 export async function runcExec(
   runc: Runc,
   id: string,
   workDir: string,
   options: ExecOptions,
+  shim: string,
 ): Promise<number> {
   const tag = randomBytes(6).toString('hex');
   const pidFile = join(workDir, `exec-${tag}.pid`);
   const logFile = join(workDir, `exec-${tag}.log`);
-  const args = [
-    ...runc.globalArgs(),
-    '--log',
-    logFile,
-    '--log-format',
-    'json',
-    'exec',
-    '--pid-file',
-    pidFile,
-  ];
-  if (options.tty) args.push('--tty');
+  const args = [...runc.globalArgs(), '--log', logFile, '--log-format', 'json', 'exec'];
+  if (options.tty) args.push('-d', '--tty', '--console-socket', `exec-${tag}.sock`);
+  args.push('--pid-file', pidFile);
   for (const e of options.env ?? []) args.push('--env', `${e.name}=${e.value}`);
   args.push(id, ...options.command);
-  const child = spawn(runc.binary, args, {
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-  });
+  const size = options.initialSize;
+  const child = options.tty
+    ? spawn(
+        shim,
+        [
+          'exec',
+          `exec-${tag}.sock`,
+          pidFile,
+          String(size?.height ?? 0),
+          String(size?.width ?? 0),
+          '--',
+          runc.binary,
+          ...args,
+        ],
+        { cwd: workDir, stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] },
+      )
+    : spawn(runc.binary, args, { stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
   const local = new AbortController();
   let pid: number | undefined;
   const kill = () => {
@@ -94,7 +95,7 @@ export async function runcExec(
         // gone
       }
     }
-    child.kill('SIGKILL');
+    child.kill(options.tty ? 'SIGTERM' : 'SIGKILL');
   };
   options.signal?.addEventListener('abort', kill, { once: true });
   if (options.stdin && child.stdin) {
@@ -104,28 +105,27 @@ export async function runcExec(
     input.pipe(sink);
   }
   child.stdout?.on('data', (b: Buffer) => options.stdout?.write(b));
-  child.stderr?.on('data', (b: Buffer) => options.stderr?.write(b));
+  child.stderr?.on('data', (b: Buffer) =>
+    (options.tty ? options.stdout : options.stderr)?.write(b),
+  );
   const closed = new Promise<number>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, sig) =>
       resolve(code ?? (sig ? 128 + (sig === 'SIGKILL' ? 9 : 15) : 255)),
     );
   });
-  if (options.tty) {
+  const control = child.stdio[3] as Writable | null | undefined;
+  if (options.tty && control && options.resize) {
+    control.on('error', () => undefined);
+    const sizes = options.resize;
     void (async () => {
-      pid = await readPid(pidFile, local.signal);
-      if (pid === undefined) return;
-      if (options.initialSize) await setSize(pid, options.initialSize);
-      if (options.resize) {
-        for await (const size of options.resize) {
-          if (local.signal.aborted) break;
-          await setSize(pid, size);
-        }
+      for await (const s of sizes) {
+        if (local.signal.aborted) break;
+        control.write(`${s.height} ${s.width}\n`);
       }
     })().catch(() => undefined);
-  } else {
-    void readPid(pidFile, local.signal).then((p) => (pid = p));
   }
+  void readPid(pidFile, local.signal).then((p) => (pid = p));
   try {
     let code = await closed;
     if (code === 255) {
@@ -141,6 +141,7 @@ export async function runcExec(
     local.abort();
     options.signal?.removeEventListener('abort', kill);
     options.stdin?.unpipe();
+    control?.destroy();
     rmSync(pidFile, { force: true });
     rmSync(logFile, { force: true });
   }

@@ -37,6 +37,8 @@ export interface ReadLogOptions extends LogOptions {
   readonly path: string;
   /** True once the container has exited and its monitor has drained the output. */
   readonly finished: () => boolean;
+  /** Start at this byte of the current file (attach: output from now on); no initial part. */
+  readonly fromByte?: number;
 }
 
 /** Parsed entries of a container's log file(s). */
@@ -67,17 +69,21 @@ export async function* readLogs(options: ReadLogOptions): AsyncIterable<LogEntry
     fh = undefined;
   }
   try {
-    const initial: LogEntry[] = [];
-    parseLines(await readAll(`${path}.1`), initial);
     let pos = 0;
     let rest: Buffer = Buffer.alloc(0);
-    if (fh) {
-      const data = await fh.readFile();
-      pos = data.length;
-      rest = parseLines(data, initial);
+    if (options.fromByte !== undefined) {
+      pos = options.fromByte;
+    } else {
+      const initial: LogEntry[] = [];
+      parseLines(await readAll(`${path}.1`), initial);
+      if (fh) {
+        const data = await fh.readFile();
+        pos = data.length;
+        rest = parseLines(data, initial);
+      }
+      const matching = options.since ? initial.filter((e) => logEntryMatches(e, options)) : initial;
+      if (!(yield* emit(tailEntries(matching, options.tailLines)))) return;
     }
-    const matching = options.since ? initial.filter((e) => logEntryMatches(e, options)) : initial;
-    if (!(yield* emit(tailEntries(matching, options.tailLines)))) return;
     if (!options.follow) return;
 
     let watcher: FSWatcher | undefined;

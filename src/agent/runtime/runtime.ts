@@ -25,6 +25,7 @@ import {
   readFileSync,
   rmSync,
   rmdirSync,
+  statSync,
   writeFileSync,
   openSync,
   closeSync,
@@ -682,7 +683,7 @@ export class RuncRuntime implements Runtime {
   exec(id: string, options: ExecOptions): Promise<number> {
     return Promise.resolve().then(() => {
       this.#running(id);
-      return runcExec(this.#runc, id, this.#records.containerDir(id), options);
+      return runcExec(this.#runc, id, this.#records.containerDir(id), options, this.#shim);
     });
   }
 
@@ -690,6 +691,13 @@ export class RuncRuntime implements Runtime {
     const r = this.#running(id);
     const dir = this.#records.containerDir(id);
     const ctl = join(dir, 'ctl');
+    // Where output starts for this session: fixed before any input can cause output.
+    let fromByte = 0;
+    try {
+      fromByte = statSync(r.logPath).size;
+    } catch {
+      // no output yet
+    }
     const done = new AbortController();
     const abort = () => done.abort();
     options.signal?.addEventListener('abort', abort, { once: true });
@@ -734,7 +742,7 @@ export class RuncRuntime implements Runtime {
       for await (const e of readLogs({
         path: r.logPath,
         follow: true,
-        tailLines: 0,
+        fromByte,
         signal: done.signal,
         finished: () => this.#state(r).state === 'exited',
       })) {

@@ -135,6 +135,84 @@ export const descriptions: Readonly<Record<string, string>> = {
   'core.v1.ServiceAccount': 'An identity for processes running in pods.',
   'core.v1.Binding': "Binds a pod to a node (the scheduler's write).",
 
+  // ---- more fields ----
+  'core.v1.EndpointAddress': 'One address of an endpoint.',
+  'core.v1.EndpointAddress.hostname':
+    'Hostname of the endpoint, published in DNS for headless services.',
+  'core.v1.EndpointAddress.nodeName': 'The node hosting the endpoint.',
+  'core.v1.EndpointPort': 'A port of an endpoint subset.',
+  'core.v1.EndpointPort.name':
+    'Name of the port; must match the service port name when the service has several ports.',
+  'core.v1.EndpointPort.port': 'Port number of the endpoints.',
+  'core.v1.EndpointPort.protocol': 'TCP (default), UDP or SCTP.',
+  'core.v1.EndpointPort.appProtocol': 'Application protocol hint (copied from the service port).',
+  'discovery.v1.Endpoint': 'One endpoint: its addresses, readiness and topology.',
+  'discovery.v1.Endpoint.addresses':
+    'Addresses of the endpoint (one, for IP address types). Consumers use the first.',
+  'discovery.v1.Endpoint.conditions': 'Readiness, serving and terminating state of the endpoint.',
+  'discovery.v1.Endpoint.hostname':
+    'Hostname of the endpoint, published in DNS for headless services.',
+  'discovery.v1.Endpoint.targetRef': 'The object (usually a pod) providing the endpoint.',
+  'discovery.v1.Endpoint.nodeName':
+    'The node hosting the endpoint (used by externalTrafficPolicy and internalTrafficPolicy Local).',
+  'discovery.v1.Endpoint.zone': 'The zone of the endpoint.',
+  'discovery.v1.Endpoint.hints':
+    'Topology hints for proxies (zones and nodes that should use this endpoint).',
+  'discovery.v1.EndpointConditions.ready':
+    'Ready to receive traffic (unset means ready). False while terminating.',
+  'discovery.v1.EndpointConditions.serving': 'Serving traffic, whether or not terminating.',
+  'discovery.v1.EndpointConditions.terminating': 'The endpoint is being deleted.',
+  'discovery.v1.EndpointPort.name': 'Name of the port: the service port name, or empty.',
+  'discovery.v1.EndpointPort.port': 'Port number on the endpoints.',
+  'discovery.v1.EndpointPort.protocol': 'TCP (default), UDP or SCTP.',
+  'networking.v1.IngressSpec': 'Desired routing of an ingress.',
+  'networking.v1.IngressBackend': 'Where matching requests go: a service port, or a resource.',
+  'networking.v1.IngressBackend.service': 'The backend service and port.',
+  'networking.v1.IngressBackend.resource':
+    'A resource of another kind handling the requests (mutually exclusive with service).',
+  'networking.v1.IngressServiceBackend.name': 'Name of the service (in the ingress namespace).',
+  'networking.v1.IngressServiceBackend.port': 'Port of the service, by number or by name.',
+  'networking.v1.ServiceBackendPort.name': 'Name of the service port.',
+  'networking.v1.ServiceBackendPort.number': 'Number of the service port.',
+  'networking.v1.IngressRule.host':
+    'Host the rule applies to; a leading "*." matches one DNS label. Empty matches every host.',
+  'networking.v1.IngressRule.http': 'HTTP paths of the rule.',
+  'networking.v1.HTTPIngressPath.path':
+    'Path matched against the request path (must start with "/").',
+  'networking.v1.HTTPIngressPath.backend': 'Where requests matching the path go.',
+  'networking.v1.IngressTLS.hosts': 'Hosts the certificate serves (SNI).',
+  'networking.v1.IngressTLS.secretName':
+    'Secret (type kubernetes.io/tls) holding the certificate and key.',
+  'networking.v1.IngressClassSpec.controller':
+    'Name of the controller that implements the class (e.g. example.com/ingress-controller).',
+  'core.v1.ObjectReference': 'A reference to another object.',
+  'core.v1.LoadBalancerIngress.ip': 'IP address of the load balancer.',
+  'core.v1.LoadBalancerIngress.hostname': 'DNS name of the load balancer.',
+  'core.v1.LoadBalancerIngress.ipMode':
+    'VIP: traffic arrives with the load balancer IP as destination; Proxy: with the node IP.',
+  'core.v1.Container.name': 'Name of the container, unique in the pod (DNS label).',
+  'core.v1.Container.image': 'Image to run.',
+  'core.v1.Container.command':
+    'Entrypoint, replacing the ENTRYPOINT of the image. Not run in a shell.',
+  'core.v1.Container.args': 'Arguments to the entrypoint, replacing the CMD of the image.',
+  'core.v1.Container.env':
+    'Environment variables, in addition to the service variables of the namespace.',
+  'core.v1.Container.readinessProbe': 'When it fails, the pod is removed from service endpoints.',
+  'core.v1.Container.livenessProbe': 'When it fails, the container is restarted.',
+  'core.v1.Container.imagePullPolicy':
+    'Always, Never or IfNotPresent (default Always for :latest or untagged images).',
+  'core.v1.ContainerPort.protocol': 'TCP (default), UDP or SCTP.',
+  'core.v1.ContainerPort.hostPort': 'Port exposed on the node for this container port.',
+  'core.v1.PodSpec.restartPolicy': 'Always (default), OnFailure or Never.',
+  'core.v1.PodSpec.hostname': 'Hostname of the pod (default: the pod name).',
+  'core.v1.PodSpec.subdomain':
+    'With a headless service of this name, gives the pod the DNS name <hostname>.<subdomain>.<namespace>.svc.<cluster-domain>.',
+  'core.v1.PodSpec.dnsPolicy': 'ClusterFirst (default), ClusterFirstWithHostNet, Default or None.',
+  'core.v1.PodSpec.nodeName': 'The node the pod is bound to; set by the scheduler.',
+  'core.v1.PodSpec.hostNetwork': 'Run in the network namespace of the node.',
+  'core.v1.PodSpec.volumes': 'Volumes the containers can mount.',
+  'core.v1.PodSpec.enableServiceLinks': 'Inject the service environment variables (default true).',
+
   // ---- apps, networking, discovery, coordination ----
   'apps.v1.Deployment': 'Declarative updates of pods through ReplicaSets.',
   'apps.v1.ReplicaSet': 'Keeps a number of pod replicas running.',

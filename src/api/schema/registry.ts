@@ -133,11 +133,6 @@ export function kindSchema(
   return schemaRegistry().find(`${packageOf(gvk.group, gvk.version)}.${gvk.kind}`);
 }
 
-/** The object type a schema refers to, or undefined for scalars, lists and maps. */
-export function objectTypeOf(schema: Schema): ObjectType | undefined {
-  return schema.kind === 'object' ? schemaRegistry().type(schema.type) : undefined;
-}
-
 /** The Go-style name of a schema, for messages: `int32`, `[]v1.ServicePort`, `map[string]string`. */
 export function goTypeName(schema: Schema): string {
   switch (schema.kind) {

@@ -1,26 +1,12 @@
 /**
- * Small helpers every schema-driven walker shares: plain-object tests, child schemas, the
+ * Small helpers every schema-driven walker shares: plain-object tests, JSON copies and equality, the
  * kube-style field path of strict decoding errors (`spec.ports[0].bogus`).
  */
-import type { ObjectType, Schema } from './dsl.js';
-import { schemaRegistry } from './registry.js';
 
 export type JsonObject = Record<string, unknown>;
 
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** The schema of an object type, as a value schema. */
-export function objectSchema(t: ObjectType): Schema {
-  return { kind: 'object', type: t.name };
-}
-
-/** The schema of `key` inside a value of schema `s` (object field or map value), if known. */
-export function childSchema(s: Schema, key: string): Schema | undefined {
-  if (s.kind === 'map') return s.values;
-  if (s.kind === 'object') return schemaRegistry().type(s.type).fields.get(key)?.schema;
-  return undefined;
 }
 
 /** `a.b` joined the way sigs.k8s.io/json names fields in strict errors. */

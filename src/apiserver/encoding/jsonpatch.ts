@@ -28,7 +28,7 @@ function notApplicable(message: string): ApiError {
     'Invalid',
     'the server rejected our request due to an error in our request',
     {
-      causes: [{ reason: 'FieldValueInvalid', message }],
+      causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
     },
   );
   return new ApiError(s);

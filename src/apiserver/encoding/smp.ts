@@ -33,7 +33,7 @@ const errBadSetElementOrder = 'invalid patch format of setElementOrder list';
 function unprocessable(message: string): ApiError {
   return new ApiError(
     statusOf(422, 'Invalid', 'the server rejected our request due to an error in our request', {
-      causes: [{ reason: 'FieldValueInvalid', message }],
+      causes: [{ reason: 'FieldValueInvalid', message, field: 'patch' }],
     }),
   );
 }

@@ -13,7 +13,6 @@
  * `resources`) always exists; our JSON objects may omit them. `compare` treats such fields as
  * present-and-empty, so ownership records match kube's (no `.` entry for `f:spec`).
  */
-import { badRequest } from '../../api/meta/status.js';
 import type { Field, Schema } from '../../api/schema/dsl.js';
 import { schemaRegistry } from '../../api/schema/registry.js';
 import { cloneJson, isObject, jsonEqual, type JsonObject } from '../../api/schema/walk.js';
@@ -371,9 +370,4 @@ export function withNamedFields(set: FieldSet, s: Schema | undefined): FieldSet 
     out.children.set(pe, withNamedFields(c, childSchema));
   }
   return out;
-}
-
-/** Converts a TypedError to the 400 kube-apiserver answers for an unusable applied configuration. */
-export function typedErrorToApi(e: TypedError, what: string): Error {
-  return badRequest(`failed to create typed ${what} object: ${e.message}`);
 }

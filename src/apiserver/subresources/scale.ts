@@ -11,11 +11,10 @@ import type { KubeObject, LabelSelector } from '../../api/meta/types.js';
 import type { ResourceType } from '../../api/scheme.js';
 import type { Scale } from '../../api/types/apps.js';
 import { decodeRequestBody } from '../encoding/decode.js';
-import { applyPatch } from '../encoding/patch.js';
+import { applyPatch, patchKindOf } from '../encoding/patch.js';
 import type { ResourceRoute } from '../routes.js';
 import { header, jsonResponse, type ApiRequest, type ApiResponse } from '../request.js';
 import { storageResourceOf, writeOptionsOf, type HandlerContext } from '../verbs/common.js';
-import { patchKindOf } from '../verbs/write.js';
 
 interface Scalable extends KubeObject {
   spec?: { replicas?: number; selector?: Record<string, string> | LabelSelector };

@@ -2,12 +2,12 @@
  * create (POST), update (PUT), patch (PATCH: JSON patch, merge patch, strategic merge patch,
  * server-side apply), for the resource itself and its `status` subresource.
  */
-import { badRequest, unsupportedMediaType } from '../../api/meta/status.js';
+import { badRequest } from '../../api/meta/status.js';
 import type { KubeObject } from '../../api/meta/types.js';
 import type { ResourceType } from '../../api/scheme.js';
 import { serverSideApply } from '../encoding/apply.js';
-import { decodeRequestBody, mediaTypeOf, mediaTypes } from '../encoding/decode.js';
-import { applyPatch, type PatchKind } from '../encoding/patch.js';
+import { decodeRequestBody } from '../encoding/decode.js';
+import { applyPatch, patchKindOf } from '../encoding/patch.js';
 import { timestamp } from '../registry/context.js';
 import { applyRequestNamespace, checkBodyType } from '../registry/meta.js';
 import type { UpdateKind } from '../registry/update.js';
@@ -75,22 +75,6 @@ export async function updateVerb(
     opts,
   );
   return objectResponse(ctx, req, rt, res.obj, res.created ? 201 : 200, opts.warnings);
-}
-
-/** The patch kind of a Content-Type. @throws ApiError 415 */
-export function patchKindOf(contentType: string | undefined): PatchKind | 'apply' {
-  switch (mediaTypeOf(contentType)) {
-    case mediaTypes.jsonPatch:
-      return 'json';
-    case mediaTypes.mergePatch:
-      return 'merge';
-    case mediaTypes.strategicMergePatch:
-      return 'strategic';
-    case mediaTypes.applyPatch:
-      return 'apply';
-    default:
-      throw unsupportedMediaType(mediaTypeOf(contentType));
-  }
 }
 
 /** PATCH of an object or its status. */

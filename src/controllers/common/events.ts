@@ -1,18 +1,12 @@
-/**
- * The seam through which controllers record core/v1 Events on the objects they act on
- * (`kubectl describe` shows them). The recorder batches, aggregates and writes them; a failed
- * event write never fails a sync.
- */
+/** An in-memory EventRecorder for tests: what a controller recorded, in order. */
 import type { KubeObject } from '../../api/meta/types.js';
+import type { EventRecorder, EventType } from '../../client/events.js';
 
-export type EventType = 'Normal' | 'Warning';
-
-export interface EventRecorder {
-  event(obj: KubeObject, type: EventType, reason: string, message: string): void;
-}
+export type { EventRecorder, EventType };
 
 /** An event as recorded, for tests. */
 export interface RecordedEvent {
+  /** `Kind/namespace/name` of the involved object. */
   readonly object: string;
   readonly type: EventType;
   readonly reason: string;

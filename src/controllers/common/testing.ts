@@ -3,6 +3,7 @@
  * which syncs queued keys until nothing is left and no informer event is pending. Failed syncs
  * are retried a few times and the last error of each key is kept for assertions.
  */
+import { setMaxListeners } from 'node:events';
 import type { KubeObject } from '../../api/meta/types.js';
 import { InformerFactory } from '../../client/factory.js';
 import { FakeClient } from '../../client/fake.js';
@@ -97,6 +98,8 @@ export function harness(
   const queue = new TestQueue();
   const errors = new Map<string, unknown>();
   const abort = new AbortController();
+  // One informer per resource listens on this signal (the garbage collector watches them all).
+  setMaxListeners(100, abort.signal);
   let reconcilers: Reconciler[] = [];
   return {
     client,

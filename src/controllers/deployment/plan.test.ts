@@ -168,7 +168,9 @@ for (const strategy of [
   test(`planDeployment() rolls v1 → v2 within the bounds: ${strategy.name}`, () => {
     const replicas = 4;
     let d = deployment('kubia:v1', replicas, strategy.s);
-    let { rss, d: d1 } = rollout(d, new Map());
+    const first = rollout(d, new Map());
+    const d1 = first.d;
+    let rss = first.rss;
     assert.equal(rss.size, 1);
     d = {
       ...deployment('kubia:v2', replicas, strategy.s),
@@ -300,8 +302,8 @@ test('planDeployment() spreads a scale-up mid-rollout proportionally', () => {
     oldPodsRunning: true,
     now: 0,
   });
-  const sizes = Object.fromEntries(
-    plan.actions.map((a) => [a.rs.metadata.name, a.rs.spec?.replicas]),
+  const sizes: Record<string, number> = Object.fromEntries(
+    plan.actions.map((a) => [a.rs.metadata.name ?? '', a.rs.spec?.replicas ?? 0]),
   );
   assert.equal((sizes['kubia-old'] ?? 0) + (sizes['kubia-new'] ?? 0), 20 + maxSurge(d));
   assert.ok((sizes['kubia-old'] ?? 0) > 8 && (sizes['kubia-new'] ?? 0) > 5, JSON.stringify(sizes));

@@ -61,9 +61,12 @@ export function computeHash(
 ): string {
   let s = canonical(template ?? {});
   if (collisionCount !== undefined && collisionCount > 0) s += `#${collisionCount}`;
-  return [...String(fnv32a(s))]
-    .map((c) => safeAlphabet[c.charCodeAt(0) % safeAlphabet.length])
-    .join('');
+  const digits = String(fnv32a(s));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    out += safeAlphabet[digits.charCodeAt(i) % safeAlphabet.length] ?? '';
+  }
+  return out;
 }
 
 /** Two templates are one when they differ only in the pod-template-hash label. */

@@ -26,17 +26,20 @@ export interface Nft {
 }
 
 export interface ExecNftOptions {
-  /** Path of the nft binary; `nft` on PATH by default. */
-  readonly binary?: string;
+  /**
+   * The command that runs nft: `['nft']` by default; tests and benchmarks run it in a network
+   * namespace with `['ip', 'netns', 'exec', NAME, 'nft']`.
+   */
+  readonly command?: readonly string[];
   readonly timeoutMs?: number;
 }
 
 export class ExecNft implements Nft {
-  readonly #binary: string;
+  readonly #command: readonly string[];
   readonly #timeoutMs: number;
 
   constructor(options: ExecNftOptions = {}) {
-    this.#binary = options.binary ?? 'nft';
+    this.#command = options.command ?? ['nft'];
     this.#timeoutMs = options.timeoutMs ?? 5 * 60_000;
   }
 
@@ -64,7 +67,8 @@ export class ExecNft implements Nft {
     input: string,
   ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.#binary, args, {
+      const [file = 'nft', ...pre] = this.#command;
+      const child = spawn(file, [...pre, ...args], {
         stdio: ['pipe', 'pipe', 'pipe'],
         timeout: this.#timeoutMs,
       });

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { logf, parseDuration, parseFlags, str } from './flags.js';
+import { logf, parseDuration, parseFlags, str, output } from './flags.js';
 import { netexec } from './netexec.js';
 import { porter } from './porter.js';
 import { serveHostname } from './servehostname.js';
@@ -25,9 +25,9 @@ function resolvConf(): { nameservers: string[]; searches: string[] } {
 }
 
 function pause(): void {
-  process.stdout.write('Paused\n');
+  output.stdout('Paused\n');
   const done = (sig: string) => {
-    process.stdout.write(`Shutting down, got signal: ${sig}\n`);
+    output.stdout(`Shutting down, got signal: ${sig}\n`);
     process.exit(0);
   };
   process.on('SIGTERM', () => done('terminated'));
@@ -46,7 +46,7 @@ function connectCmd(argv: readonly string[]): void {
   const timeout = parseDuration(str(f, 'timeout', '1s')) ?? 1000;
   const sock = tcpConnect({ host, port });
   const timer = setTimeout(() => {
-    process.stderr.write('TIMEOUT\n');
+    output.stderr('TIMEOUT\n');
     process.exit(1);
   }, timeout);
   sock.on('connect', () => {
@@ -56,7 +56,7 @@ function connectCmd(argv: readonly string[]): void {
   });
   sock.on('error', (e: NodeJS.ErrnoException) => {
     clearTimeout(timer);
-    process.stderr.write(e.code === 'ECONNREFUSED' ? 'REFUSED\n' : `OTHER: ${e.message}\n`);
+    output.stderr(e.code === 'ECONNREFUSED' ? 'REFUSED\n' : `OTHER: ${e.message}\n`);
     process.exit(1);
   });
 }
@@ -78,19 +78,19 @@ export function agnhost(argv: readonly string[]): void {
       pause();
       return;
     case 'dns-suffix':
-      process.stdout.write(resolvConf().searches.join(','));
+      output.stdout(resolvConf().searches.join(','));
       return;
     case 'dns-server-list':
-      process.stdout.write(resolvConf().nameservers.join(','));
+      output.stdout(resolvConf().nameservers.join(','));
       return;
     case 'etc-hosts':
-      process.stdout.write(readFileSync('/etc/hosts', 'utf8'));
+      output.stdout(readFileSync('/etc/hosts', 'utf8'));
       return;
     case 'connect':
       connectCmd(rest);
       return;
     default:
-      process.stderr.write(`${cmd ? `unknown subcommand ${JSON.stringify(cmd)}\n` : ''}${usage}\n`);
+      output.stderr(`${cmd ? `unknown subcommand ${JSON.stringify(cmd)}\n` : ''}${usage}\n`);
       process.exitCode = 1;
   }
 }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { TLSSocket } from 'node:tls';
+import { output } from './flags.js';
 
 /** Go's textproto.CanonicalMIMEHeaderKey: `x-forwarded-for` → `X-Forwarded-For`. */
 export function canonicalHeader(name: string): string {
@@ -58,7 +59,7 @@ export function echoserver(env: NodeJS.ProcessEnv = process.env): EchoServer {
       res.end();
       return;
     }
-    process.stdout.write(`Echoing back request made to ${uri} to client (${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0})\n`);
+    output.stdout(`Echoing back request made to ${uri} to client (${req.socket.remoteAddress ?? ''}:${req.socket.remotePort ?? 0})\n`);
     const sock = req.socket instanceof TLSSocket ? req.socket : undefined;
     const tls = sock
       ? {
@@ -101,7 +102,7 @@ export function echoserver(env: NodeJS.ProcessEnv = process.env): EchoServer {
   const http = createServer(handler);
   const port = Number(env['HTTP_PORT'] || '3000');
   http.listen(port);
-  process.stdout.write(`Starting server, listening on port ${port} (http)\n`);
+  output.stdout(`Starting server, listening on port ${port} (http)\n`);
   let https: Server | undefined;
   if (env['TLS_SERVER_CERT'] && env['TLS_SERVER_PRIVKEY']) {
     const httpsPort = Number(env['HTTPS_PORT'] || '8443');
@@ -110,7 +111,7 @@ export function echoserver(env: NodeJS.ProcessEnv = process.env): EchoServer {
       handler,
     );
     https.listen(httpsPort);
-    process.stdout.write(`Starting server, listening on port ${httpsPort} (https)\n`);
+    output.stdout(`Starting server, listening on port ${httpsPort} (https)\n`);
   }
   return {
     http,

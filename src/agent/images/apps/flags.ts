@@ -64,12 +64,22 @@ export function bool(f: ParsedFlags, name: string, def: boolean): boolean {
   return typeof v === 'boolean' ? v : def;
 }
 
+/**
+ * Where the apps write (their container's stdout and stderr). A program-wide sink rather than a
+ * parameter so the app code reads like the originals; unit tests swap it to keep the test
+ * runner's own stdout clean.
+ */
+export const output = {
+  stdout: (s: string): void => void process.stdout.write(s),
+  stderr: (s: string): void => void process.stderr.write(s),
+};
+
 /** A Go-log-style line on stderr: `2009/11/10 23:00:00 message`. */
 export function logf(message: string): void {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   const ts = `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-  process.stderr.write(`${ts} ${message}\n`);
+  output.stderr(`${ts} ${message}\n`);
 }
 
 /** Go's `time.ParseDuration` for the forms the apps accept (`1.5s`, `300ms`, `2m`, `1h30m`). */

@@ -6,14 +6,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
+import { output } from './flags.js';
 
 export type KubiaVariant = 'latest' | 'unhealthy' | 'v1' | 'v2' | 'v3';
 
 export function kubia(variant: KubiaVariant = 'latest', port = 8080): Server {
-  process.stdout.write('Kubia server starting...\n');
+  output.stdout('Kubia server starting...\n');
   let requestCount = 0;
   const server = createServer((req, res) => {
-    process.stdout.write(`Received request from ${req.socket.remoteAddress ?? ''}\n`);
+    output.stdout(`Received request from ${req.socket.remoteAddress ?? ''}\n`);
     requestCount++;
     const host = hostname();
     if (variant === 'unhealthy' && requestCount > 5) {

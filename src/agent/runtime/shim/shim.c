@@ -22,6 +22,13 @@
  *       container and remove it from runc (`runc delete --force`) first, so a container never
  *       outlives its monitor.
  *
+ *   portico-shim exec SOCKET PIDFILE ROWS COLS -- RUNC-ARGV...
+ *       `runc exec -d -t --console-socket SOCKET --pid-file PIDFILE …` with a terminal: runc (since
+ *       1.1) refuses a foreground `exec -t` without a terminal of its own, so the shim receives the
+ *       pty master, relays fd 0 → terminal → fd 1, applies `ROWS COLS` lines read on fd 3 as
+ *       window sizes, reaps the process (subreaper) and exits with its status (128+signal).
+ *       Exit 255 when runc fails (its --log file says why).
+ *
  *   portico-shim setxattr PATH NAME VALUE
  *       lsetxattr(2), for image import (`trusted.overlay.opaque`); Debian has no setfattr by default.
  */
@@ -585,8 +592,158 @@ static int run(const struct opts *o) {
   return 0;
 }
 
+/* ---- exec with a terminal ------------------------------------------------------------------- */
+
+static int run_exec(const char *sockpath, const char *pidfile, int rows, int cols, char **argv) {
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK) < 0) return 255;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigaction(SIGCHLD, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  unlink(sockpath);
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(sockpath) >= sizeof addr.sun_path) return 255;
+  memcpy(addr.sun_path, sockpath, strlen(sockpath) + 1);
+  if (sock < 0 || bind(sock, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(sock, 1) < 0) {
+    fprintf(stderr, "cannot listen on %s: %s\n", sockpath, strerror(errno));
+    return 255;
+  }
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  struct opts o = {.runc = argv[0]};
+  pid_t runc = spawn(&o, argv, devnull, devnull, 2);
+  int status = 0, master = -1;
+  for (;;) {
+    struct pollfd p = {.fd = sock, .events = POLLIN};
+    if (poll(&p, 1, 200) > 0) {
+      int c = accept4(sock, NULL, NULL, SOCK_CLOEXEC);
+      if (c >= 0) {
+        master = recv_fd(c);
+        close(c);
+      }
+      break;
+    }
+    if (waitpid(runc, &status, WNOHANG) == runc) {
+      runc = -1;
+      break;
+    }
+  }
+  close(sock);
+  unlink(sockpath);
+  if (master >= 0 && rows > 0 && cols > 0) {
+    struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+    ioctl(master, TIOCSWINSZ, &ws);
+  }
+  if (runc > 0) {
+    while (waitpid(runc, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || master < 0) return 255;
+  long pid = read_pid(pidfile);
+  if (pid <= 0) return 255;
+  int in_open = 1, ctl_open = fcntl(3, F_GETFD) >= 0, exited = 0, exit_status = 0;
+  struct timespec deadline = {0};
+  char buf[16384];
+  for (;;) {
+    if (got_term && !exited) kill((pid_t)pid, SIGKILL);
+    struct pollfd pf[4];
+    int n = 0, im = -1, ii = -1, ic = -1;
+    pf[n].fd = sigpipe_fds[0];
+    pf[n++].events = POLLIN;
+    im = n;
+    pf[n].fd = master;
+    pf[n++].events = POLLIN;
+    if (in_open && !exited) {
+      ii = n;
+      pf[n].fd = 0;
+      pf[n++].events = POLLIN;
+    }
+    if (ctl_open) {
+      ic = n;
+      pf[n].fd = 3;
+      pf[n++].events = POLLIN;
+    }
+    int timeout = -1;
+    if (exited) {
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long ms = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+      if (ms <= 0) break;
+      timeout = (int)ms;
+    }
+    int r = poll(pf, (nfds_t)n, timeout);
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    if (pf[0].revents) {
+      char drain[64];
+      while (read(sigpipe_fds[0], drain, sizeof drain) > 0) {
+      }
+      int st;
+      pid_t w;
+      while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (w == (pid_t)pid && !exited) {
+          exited = 1;
+          exit_status = st;
+          clock_gettime(CLOCK_MONOTONIC, &deadline);
+          deadline.tv_sec += 1;
+        }
+      }
+    }
+    if (pf[im].revents) {
+      ssize_t k = read(master, buf, sizeof buf);
+      if (k <= 0) {
+        if (exited) break;
+        /* every slave closed (EIO) before the exit was seen: wait for the exit only */
+        int st;
+        while (waitpid((pid_t)pid, &st, 0) < 0 && errno == EINTR) {
+        }
+        exit_status = st;
+        exited = 1;
+        break;
+      }
+      if (write_all(1, buf, (size_t)k) < 0) kill((pid_t)pid, SIGKILL);
+    }
+    if (ii >= 0 && pf[ii].revents) {
+      ssize_t k = read(0, buf, sizeof buf);
+      if (k <= 0) {
+        in_open = 0;
+        char eot = 4; /* end of input on a terminal */
+        write_all(master, &eot, 1);
+      } else {
+        write_all(master, buf, (size_t)k);
+      }
+    }
+    if (ic >= 0 && pf[ic].revents) {
+      char line[128];
+      ssize_t k = read(3, line, sizeof line - 1);
+      if (k <= 0) {
+        ctl_open = 0;
+      } else {
+        line[k] = 0;
+        unsigned rr, cc;
+        for (char *l = strtok(line, "\n"); l; l = strtok(NULL, "\n")) {
+          if (sscanf(l, "%u %u", &rr, &cc) == 2) {
+            struct winsize ws = {.ws_row = (unsigned short)rr, .ws_col = (unsigned short)cc};
+            ioctl(master, TIOCSWINSZ, &ws);
+          }
+        }
+      }
+    }
+  }
+  if (WIFEXITED(exit_status)) return WEXITSTATUS(exit_status);
+  if (WIFSIGNALED(exit_status)) return 128 + WTERMSIG(exit_status);
+  return 255;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "pause") == 0) run_pause();
+  if (argc >= 8 && strcmp(argv[1], "exec") == 0 && strcmp(argv[6], "--") == 0) {
+    return run_exec(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argv + 7);
+  }
   if (argc == 5 && strcmp(argv[1], "setxattr") == 0) {
     if (lsetxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0) < 0) {
       fprintf(stderr, "setxattr %s %s: %s\n", argv[2], argv[3], strerror(errno));
