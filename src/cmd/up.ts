@@ -46,6 +46,19 @@ export const upComponents: readonly UpComponent[] = [
       ...c.common,
     ],
   },
+  // Port 53 needs root; unprivileged, the DNS listens on 10053 (its Service still says 53).
+  {
+    name: 'dns',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('dns'),
+      '--node-name',
+      c.nodeName,
+      '--port',
+      process.getuid?.() === 0 ? '53' : '10053',
+      ...c.common,
+    ],
+  },
 ];
 
 const usage = `Usage: portico up [flags]
