@@ -194,6 +194,7 @@ describe('forwarding and the cache', () => {
       'ext.interwebs.test. 120 IN A 192.0.2.77',
     ]);
     assert.equal(r.flags.aa, true);
+    assert.equal(r.flags.ra, true, 'recursion is available: RA on cluster answers too');
   });
 
   test('reverse names outside the cluster ranges are forwarded; inside, they are ours', async () => {

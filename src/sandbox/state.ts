@@ -1,5 +1,6 @@
 /** Where a sandbox keeps its state: the plan, the PIDs it started, logs and the hosts' data dirs. */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { SandboxPlan } from './plan.js';
 
@@ -47,6 +48,12 @@ export function listSandboxes(): string[] {
 /** The lowest subnet index no other sandbox uses. */
 export function freeIndex(): number {
   const used = new Set(listSandboxes().map((n) => readState(n)?.plan.index));
+  // Sandboxes of other roots (PORTICO_SANDBOX_ROOT) show up as this host's 198.18.<i>.254.
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) {
+      const m = /^198\.18\.(\d+)\.\d+$/.exec(a.address);
+      if (m) used.add(Number(m[1]));
+    }
   for (let i = 1; i <= 254; i++) if (!used.has(i)) return i;
   throw new Error(
     'no free sandbox index: remove old sandboxes with `portico sandbox down --name N`',
