@@ -2,7 +2,7 @@
  * DNS benchmark: `portico dns` beside unbound, in one run, with dnsperf (performance.md §2.3).
  *
  *   npx tsc -p . && node dist/bench/dns/run.js [--services 1000] [--duration 5] [--runs 3]
- *                                             [--rate 5000] [--workers 0]
+ *                                             [--rate 5000]
  *
  * Needs root, dnsperf and unbound. Everything runs on the loopback of a network namespace the
  * bench creates (`portico-bench-dns-*`) and removes: an API server (memory store) holding N
@@ -36,7 +36,6 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     runs: { type: 'string', default: '3' },
     rate: { type: 'string', default: '5000' },
-    workers: { type: 'string', default: '0' },
     inside: { type: 'boolean', default: false },
   },
 });
@@ -123,7 +122,6 @@ async function inside(): Promise<void> {
     );
 
     // portico dns, its own process as in production.
-    const workers = Number(args.workers);
     const dns = spawn(
       process.execPath,
       [
@@ -142,7 +140,6 @@ async function inside(): Promise<void> {
         '--cache-ttl',
         '3600',
         '--no-publish',
-        ...(workers > 0 ? ['--workers', String(workers)] : []),
       ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
@@ -205,7 +202,7 @@ async function inside(): Promise<void> {
     const targets: Target[] = [
       { name: 'unbound (1 thread)', port: 10054, pids: () => [unbound.pid ?? 0] },
       {
-        name: `portico dns${workers > 0 ? ` (${workers} workers)` : ''}`,
+        name: 'portico dns',
         port: 10053,
         pids: () => pidsOf(dns.pid ?? 0),
       },

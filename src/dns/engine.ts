@@ -375,8 +375,7 @@ export class DnsEngine {
     const loop = this.#o.loop;
     if (loop?.isProbe(qname)) return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
     const fwd = this.#o.forwarder;
-    if (!fwd?.available)
-      return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
+    if (!fwd?.available) return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
     const cache = this.#o.cache;
     const cached = cache?.get(msg, q);
     if (cache && cached) return { out: cache.serve(cached, msg, q, tcp, this.#limits), slot };
