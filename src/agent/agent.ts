@@ -284,13 +284,13 @@ export class Agent {
       logger: log,
       getPod: (ns, name) => pods.lister.get(ns, name),
     });
-    let workers: PodWorkers | undefined;
+    const kick = { fn: (_uid: string): void => undefined };
     const prober = new ProbeManager({
       runtime,
       clock: this.#clock,
       logger: log,
       recorder,
-      onChange: (uid) => workers?.kick(uid),
+      onChange: (uid) => kick.fn(uid),
       podIP: (pod) => {
         const view = cache.get(pod.metadata.uid ?? '');
         const sb = [...view.sandboxes].sort((a, b) => b.attempt - a.attempt)[0];
@@ -324,9 +324,9 @@ export class Agent {
       sources: cachedSources(client, this.#clock),
       podsDir: join(this.#o.dataDir, 'pods'),
     });
-    workers = new PodWorkers({ syncer, status, prober, cache, clock: this.#clock, logger: log });
+    const w = new PodWorkers({ syncer, status, prober, cache, clock: this.#clock, logger: log });
+    kick.fn = (uid) => w.kick(uid);
     this.#status = status;
-    const w = workers;
     await services.waitForSync(signal);
     pods.addIndex('uid', (p) => [p.metadata.uid ?? '']);
     pods.addHandlers({

@@ -137,110 +137,116 @@ export class ApiServer {
     });
 
     const stop = new AbortController();
-    const stored = [...new Set(allResources.map(storageResourceOf))];
-    const caches = new CacheSet({
-      store: o.store,
-      resources: stored,
-      logger: log,
-      ...(o.watchCacheSize !== undefined ? { historySize: o.watchCacheSize } : {}),
-    });
-    await caches.start(stop.signal);
-    const strategies = buildStrategies(config, { logger: log });
-    const registry = new Registry({
-      store: o.store,
-      caches,
-      strategies,
-      config,
-      clock,
-      logger: log,
-    });
-    await strategies.repair(registry.strategyContext);
-    await ensureNamespaces(registry);
+    // A start that fails half-way must not leave the cache watch or loops running.
+    try {
+      const stored = [...new Set(allResources.map(storageResourceOf))];
+      const caches = new CacheSet({
+        store: o.store,
+        resources: stored,
+        logger: log,
+        ...(o.watchCacheSize !== undefined ? { historySize: o.watchCacheSize } : {}),
+      });
+      await caches.start(stop.signal);
+      const strategies = buildStrategies(config, { logger: log });
+      const registry = new Registry({
+        store: o.store,
+        caches,
+        strategies,
+        config,
+        clock,
+        logger: log,
+      });
+      await strategies.repair(registry.strategyContext);
+      await ensureNamespaces(registry);
 
-    const metrics = new MetricsRegistry();
-    const agents = new AgentDialer({
-      getNode: async (name) => await registry.tryGet(resources.nodes, undefined, name),
-      clientCert: credentials.kubeletClient.cert,
-      clientKey: credentials.kubeletClient.key,
-      logger: log,
-    });
-    let ready = false;
-    let serverAddress = `${advertise ?? '127.0.0.1'}:${o.securePort}`;
-    const handler = new ApiHandler({
-      registry,
-      clock,
-      logger: log,
-      bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
-      minWatchTimeoutSeconds: o.minWatchTimeoutSeconds ?? 1800,
-      agents,
-      authenticator: new Authenticator(credentials.tokens),
-      metrics,
-      ready: () => ready,
-      get serverAddress() {
-        return serverAddress;
-      },
-    });
-    const listener = await ApiServerListener.listen({
-      handler,
-      logger: log,
-      cert: credentials.serving.cert,
-      key: credentials.serving.key,
-      ca: credentials.caPem,
-      host: o.bindAddress,
-      port: o.securePort,
-    });
-    const port = listener.port;
-    serverAddress = `${advertise ?? '127.0.0.1'}:${port}`;
-    const host =
-      o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress;
-    const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    writeKubeconfigs(credentials, o.kubeconfigServer ?? url);
+      const metrics = new MetricsRegistry();
+      const agents = new AgentDialer({
+        getNode: async (name) => await registry.tryGet(resources.nodes, undefined, name),
+        clientCert: credentials.kubeletClient.cert,
+        clientKey: credentials.kubeletClient.key,
+        logger: log,
+      });
+      let ready = false;
+      let serverAddress = `${advertise ?? '127.0.0.1'}:${o.securePort}`;
+      const handler = new ApiHandler({
+        registry,
+        clock,
+        logger: log,
+        bookmarkIntervalMs: o.bookmarkIntervalMs ?? 60_000,
+        minWatchTimeoutSeconds: o.minWatchTimeoutSeconds ?? 1800,
+        agents,
+        authenticator: new Authenticator(credentials.tokens),
+        metrics,
+        ready: () => ready,
+        get serverAddress() {
+          return serverAddress;
+        },
+      });
+      const listener = await ApiServerListener.listen({
+        handler,
+        logger: log,
+        cert: credentials.serving.cert,
+        key: credentials.serving.key,
+        ca: credentials.caPem,
+        host: o.bindAddress,
+        port: o.securePort,
+      });
+      const port = listener.port;
+      serverAddress = `${advertise ?? '127.0.0.1'}:${port}`;
+      const host =
+        o.bindAddress === '0.0.0.0' || o.bindAddress === '::' ? '127.0.0.1' : o.bindAddress;
+      const url = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      writeKubeconfigs(credentials, o.kubeconfigServer ?? url);
 
-    const reconciler = new KubernetesServiceReconciler({
-      registry,
-      config,
-      advertiseAddress: advertise,
-      securePort: port,
-      logger: log,
-    });
-    await reconciler
-      .reconcile()
-      .catch((e: unknown) => log.error(e, 'Creating the kubernetes Service failed'));
-    const loops = [
-      every(
-        { clock, logger: log, what: 'Reconciling the kubernetes Service' },
-        o.reconcileIntervalMs ?? 10_000,
-        stop.signal,
-        () => reconciler.reconcile(),
-      ),
-      every({ clock, logger: log, what: 'Event TTL sweep' }, 60_000, stop.signal, async () => {
-        const n = await sweepEvents(registry, clock.now(), o.eventTtlMs ?? 3600_000);
-        if (n > 0) log.v(2).info('Expired events deleted', { count: n });
-      }),
-    ];
-    if (o.compaction)
-      loops.push(
-        runCompactor({
-          store: o.store,
-          policy: o.compaction,
-          clock,
-          logger: log,
-          signal: stop.signal,
+      const reconciler = new KubernetesServiceReconciler({
+        registry,
+        config,
+        advertiseAddress: advertise,
+        securePort: port,
+        logger: log,
+      });
+      await reconciler
+        .reconcile()
+        .catch((e: unknown) => log.error(e, 'Creating the kubernetes Service failed'));
+      const loops = [
+        every(
+          { clock, logger: log, what: 'Reconciling the kubernetes Service' },
+          o.reconcileIntervalMs ?? 10_000,
+          stop.signal,
+          () => reconciler.reconcile(),
+        ),
+        every({ clock, logger: log, what: 'Event TTL sweep' }, 60_000, stop.signal, async () => {
+          const n = await sweepEvents(registry, clock.now(), o.eventTtlMs ?? 3600_000);
+          if (n > 0) log.v(2).info('Expired events deleted', { count: n });
         }),
-      );
-    ready = true;
-    log.info('API server ready', { url, advertiseAddress: advertise ?? '', dataDir: o.dataDir });
-    return new ApiServer({
-      registry,
-      credentials,
-      caches,
-      metrics,
-      listener,
-      stop,
-      loops,
-      agents,
-      url,
-    });
+      ];
+      if (o.compaction)
+        loops.push(
+          runCompactor({
+            store: o.store,
+            policy: o.compaction,
+            clock,
+            logger: log,
+            signal: stop.signal,
+          }),
+        );
+      ready = true;
+      log.info('API server ready', { url, advertiseAddress: advertise ?? '', dataDir: o.dataDir });
+      return new ApiServer({
+        registry,
+        credentials,
+        caches,
+        metrics,
+        listener,
+        stop,
+        loops,
+        agents,
+        url,
+      });
+    } catch (e) {
+      stop.abort();
+      throw e;
+    }
   }
 
   /** Stops serving and every loop. Does not close the store. */

@@ -28,20 +28,29 @@ export interface ApiServerListenOptions {
   readonly port: number;
 }
 
+/** Peer certificates per TLS connection: reading one is costly, and it never changes. */
+const peerCache = new WeakMap<object, ClientCertificate | null>();
+
 function clientCertificateOf(s: unknown): ClientCertificate | undefined {
   // An https server's request sockets are TLS sockets.
   const socket = s as TLSSocket;
+  const cached = peerCache.get(socket);
+  if (cached !== undefined) return cached ?? undefined;
   const peer = socket.getPeerCertificate();
-  if (!peer || Object.keys(peer).length === 0) return undefined;
-  const subject = peer.subject as unknown as
-    Record<string, string | string[] | undefined> | undefined;
-  const cn = subject?.['CN'];
-  const o = subject?.['O'];
-  return {
-    authorized: socket.authorized,
-    commonName: Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
-    organizations: o === undefined ? [] : Array.isArray(o) ? o : [o],
-  };
+  let out: ClientCertificate | undefined;
+  if (peer && Object.keys(peer).length > 0) {
+    const subject = peer.subject as unknown as
+      Record<string, string | string[] | undefined> | undefined;
+    const cn = subject?.['CN'];
+    const o = subject?.['O'];
+    out = {
+      authorized: socket.authorized,
+      commonName: Array.isArray(cn) ? (cn[0] ?? '') : (cn ?? ''),
+      organizations: o === undefined ? [] : Array.isArray(o) ? o : [o],
+    };
+  }
+  peerCache.set(socket, out ?? null);
+  return out;
 }
 
 function splitUrl(url: string | undefined): { path: string; query: URLSearchParams } {

@@ -15,6 +15,7 @@ import { ImageStore } from '../agent/images/store.js';
 import { BridgeNetwork, defaultRouteMtu } from '../agent/network/bridge.js';
 import { detectNodeIP } from '../agent/node/info.js';
 import { HostGwRoutes } from '../agent/node/routes.js';
+import { openNodeRuntime } from '../agent/runtime/node.js';
 import { RuncRuntime } from '../agent/runtime/runtime.js';
 import { ensureServingCert } from '../agent/server/tls.js';
 import { connect } from '../client/connect.js';
@@ -280,13 +281,16 @@ export async function run(args: string[]): Promise<number> {
     stopPodsOnExit: values['stop-pods-on-exit'],
     logger: log,
     openRuntime: async (podCIDR) =>
-      RuncRuntime.open({
-        root: join(dataDir, 'runtime'),
-        images: new ImageStore({ dir: join(dataDir, 'images'), logger: log }),
-        network: network(dataDir, podCIDR, netOpts),
-        cgroupParent: values['cgroup-root'],
-        logger: log,
-      }),
+      (
+        await openNodeRuntime({
+          dataDir,
+          podCIDR,
+          clusterCIDR: netOpts.clusterCIDR,
+          serviceCIDR: netOpts.serviceCIDR,
+          cgroupParent: values['cgroup-root'],
+          logger: log,
+        })
+      ).runtime,
   });
   const ac = new AbortController();
   const stopped = untilStopped((reason) => {

@@ -139,6 +139,7 @@ export class Supervisor {
       r.child = child;
       r.startedAt = Date.now();
       r.exited = exited;
+      this.#o.logger.info('Component starting', { name: r.spec.name, pid: child.pid ?? 0 });
       this.#watch(r);
       await ready.catch(() => undefined);
     });

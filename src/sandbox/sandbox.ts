@@ -397,6 +397,45 @@ export async function sandboxDown(options: {
   log.info('Sandbox removed', { sandbox: name });
 }
 
+/**
+ * Stops one component of a sandbox host (its process group, by PID: `signal`, then SIGKILL after
+ * 15 s) and starts it again with the same flags, as a crash and a restart would. Returns the new
+ * PID.
+ */
+export async function sandboxRestart(options: {
+  name: string;
+  host: string;
+  component: string;
+  signal?: NodeJS.Signals;
+  clock?: Clock;
+}): Promise<number> {
+  const clock = options.clock ?? realClock;
+  const state = readState(options.name);
+  if (!state) throw new SandboxError(`no sandbox named ${options.name}`);
+  const host = state.plan.hosts.find((h) => h.name === options.host);
+  if (!host) throw new SandboxError(`sandbox ${options.name} has no host ${options.host}`);
+  const running = state.processes.filter(
+    (p) => p.host === options.host && p.component === options.component,
+  );
+  for (const p of running) {
+    try {
+      process.kill(-p.pid, options.signal ?? 'SIGTERM');
+    } catch {
+      // gone already
+    }
+  }
+  await stopPids(
+    running.map((p) => p.pid),
+    clock,
+    15_000,
+  );
+  state.processes = state.processes.filter((p) => !running.includes(p));
+  startComponent(state, host, options.component);
+  const started = state.processes.at(-1);
+  if (!started) throw new SandboxError(`could not restart ${options.component}`);
+  return started.pid;
+}
+
 /** Runs a command on one sandbox host; resolves with its exit code. KUBECONFIG points at the sandbox. */
 export async function sandboxExec(
   name: string,

@@ -27,7 +27,7 @@ import type { Node } from '../api/types/core.js';
 import { exec, type ExecResult } from '../lib/exec.js';
 import { createLogger, discardLogger, type Logger } from '../lib/log/logger.js';
 import type { SandboxHost, SandboxPlan } from '../sandbox/plan.js';
-import { defaultComponents, sandboxDown, sandboxUp } from '../sandbox/sandbox.js';
+import { defaultComponents, sandboxDown, sandboxRestart, sandboxUp } from '../sandbox/sandbox.js';
 import { readState, sandboxDir } from '../sandbox/state.js';
 import type { AfterHook } from './apiserver.js';
 import { kubectl, kubectlAvailable, type KubectlOptions, type KubectlResult } from './kubectl.js';
@@ -85,6 +85,8 @@ export interface TestSandbox {
   dataDir(host: string): string;
   /** The last lines of every component log, for assertion messages. */
   logs(lines?: number): string;
+  /** Stops a component of a host (`signal`, default SIGTERM) and starts it again; the new PID. */
+  restart(host: string, component: string, signal?: NodeJS.Signals): Promise<number>;
   /** Removes the sandbox (idempotent; also registered with t.after). */
   down(): Promise<void>;
 }
@@ -189,6 +191,8 @@ export async function startSandbox(
         .map((f) => `--- ${f}\n${tail(join(dir, f), lines)}`)
         .join('\n');
     },
+    restart: (h, component, signal) =>
+      sandboxRestart({ name, host: h, component, ...(signal ? { signal } : {}) }),
     down,
   };
   const wait =

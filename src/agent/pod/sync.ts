@@ -83,6 +83,14 @@ export const annotations = {
 
 const minGraceSeconds = 2;
 
+/**
+ * When to look again after an image error: kubelet requeues a pod whose sync failed after 10 s
+ * with up to 50 % jitter, so ErrImagePull and ImagePullBackOff alternate as the back-off grows.
+ */
+function imageRetryMs(): number {
+  return Math.round(10_000 * (1 + Math.random() * 0.5));
+}
+
 function podKey(pod: Pod): string {
   return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
 }
@@ -287,8 +295,7 @@ export class PodSyncer {
           later(await this.#startOrBackoff(pod, c, sandbox, view, volumes, true));
           return { ...(requeue !== undefined ? { requeueAfterMs: requeue } : {}) };
         }
-        if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, true))
-          return { requeueAfterMs: 0 };
+        if (await this.#restartIfUnhealthy(pod, c, cur)) return { requeueAfterMs: 0 };
         if (this.#o.prober.started(cur.id) === false) return {};
         continue;
       }
@@ -307,7 +314,11 @@ export class PodSyncer {
       spec.containers.map(async (c) => {
         const cur = inSandbox(c.name);
         if (cur?.state.state === 'running') {
-          if (await this.#restartIfUnhealthy(pod, c, cur, sandbox, view, volumes, false)) later(0);
+          if (!(await this.#restartIfUnhealthy(pod, c, cur))) return;
+          // killed for a failed probe or a new image: start the next instance now
+          later(
+            await this.#startOrBackoff(pod, c, sandbox, this.#o.cache.get(uid), volumes, false),
+          );
           return;
         }
         if (cur?.state.state === 'exited') {
@@ -364,15 +375,7 @@ export class PodSyncer {
   }
 
   /** Kills a running container whose liveness/startup probe failed or whose image changed. */
-  async #restartIfUnhealthy(
-    pod: Pod,
-    c: Container,
-    cur: RtContainer,
-    _sandbox: Sandbox,
-    _view: PodRuntimeView,
-    _volumes: ReadonlyMap<string, { path: string; readOnly: boolean }>,
-    _init: boolean,
-  ): Promise<boolean> {
+  async #restartIfUnhealthy(pod: Pod, c: Container, cur: RtContainer): Promise<boolean> {
     const failed = this.#o.prober.failed(cur.id);
     const imageChanged = (cur.annotations[annotations.image] ?? c.image) !== c.image;
     if (!failed && !imageChanged) return false;
@@ -460,7 +463,7 @@ export class PodSyncer {
         this.#setReason(pod, c.name, 'ImagePullBackOff', msg);
         this.#event(pod, 'Normal', 'BackOff', msg);
         this.#event(pod, 'Warning', 'Failed', 'Error: ImagePullBackOff');
-        return this.imageBackoff.get(pullKey) + 10;
+        return imageRetryMs();
       }
       this.#event(pod, 'Normal', 'Pulling', `Pulling image "${image}"`);
       const why = `failed to pull and unpack image "${image}": ${errorMessage(e)}`;
@@ -468,7 +471,7 @@ export class PodSyncer {
       this.#event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
       this.imageBackoff.next(pullKey, this.#o.clock.now());
       this.#setReason(pod, c.name, 'ErrImagePull', why);
-      return this.imageBackoff.get(pullKey) + 10;
+      return imageRetryMs();
     }
     // ---- environment and mounts ----
     let spec: ContainerSpec;

@@ -41,6 +41,15 @@ interface Worker {
   failures: number;
 }
 
+/** Whether two versions of a pod ask for the same thing (metadata and spec; status aside). */
+export function sameDesire(a: Pod, b: Pod): boolean {
+  const strip = (p: Pod): unknown => {
+    const { resourceVersion: _rv, managedFields: _mf, ...meta } = p.metadata;
+    return { meta, spec: p.spec };
+  };
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
 function key(pod: Pod | undefined): string {
   return pod ? `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}` : '';
 }
@@ -79,10 +88,13 @@ export class PodWorkers {
       };
       this.#workers.set(uid, w);
     }
+    const statusOnly =
+      pod !== undefined && w.pod !== undefined && !w.gone && sameDesire(w.pod, pod);
     w.pod = pod;
     if (pod) w.last = pod;
     else w.gone = true;
-    this.#schedule(w);
+    // A change of the status alone (our own writes, mostly) needs no sync: kubelet reconciles it.
+    if (!statusOnly) this.#schedule(w);
   }
 
   /** Something about the pod changed on the node (a container exited, a probe result): sync it. */

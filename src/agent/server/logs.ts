@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ContainerStatus as ApiContainerStatus } from '../../api/types/core.js';
-import type { LogOptions } from '../runtime/types.js';
+import type { LogEntry, LogOptions } from '../runtime/types.js';
 import { httpError, type Target } from './server.js';
 
 function statusOf(t: Target, name: string): ApiContainerStatus | undefined {
@@ -98,7 +98,7 @@ export async function serveLogs(
     ...(limitBytes !== undefined ? { limitBytes } : {}),
     signal: ac.signal,
   };
-  let entries: AsyncIterable<import('../runtime/types.js').LogEntry>;
+  let entries: AsyncIterable<LogEntry>;
   try {
     entries = t.runtime.logs(id, options);
   } catch (e) {

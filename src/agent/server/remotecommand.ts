@@ -193,7 +193,10 @@ export class ChannelConn {
   async finish(status: Record<string, unknown>): Promise<void> {
     if (this.structuredErrors) await this.send(channels.error, Buffer.from(JSON.stringify(status)));
     else if (status['status'] !== 'Success')
-      await this.send(channels.error, Buffer.from(String(status['message'] ?? 'error')));
+      await this.send(
+        channels.error,
+        Buffer.from(typeof status['message'] === 'string' ? status['message'] : 'error'),
+      );
     this.close();
   }
 

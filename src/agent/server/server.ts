@@ -14,10 +14,8 @@
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../../api/types/core.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { PodRuntimeView } from '../pod/cache.js';
@@ -106,7 +104,7 @@ export class StreamingServer {
 
   get port(): number | undefined {
     const a = this.#server?.address();
-    return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+    return a && typeof a === 'object' ? a.port : undefined;
   }
 
   async start(): Promise<void> {
@@ -280,7 +278,7 @@ export class StreamingServer {
         400,
         `none of the offered subprotocols (${offered.join(', ')}) is supported: use v5.channel.k8s.io or v4.channel.k8s.io`,
       );
-    const ws = await new Promise<import('ws').WebSocket>((resolve) => {
+    const ws = await new Promise<WebSocket>((resolve) => {
       this.#wss.handleUpgrade(req, socket, head, (w) => resolve(w));
     });
     const conn = new ChannelConn(ws, protocol);
@@ -292,15 +290,9 @@ export class StreamingServer {
     const ac = new AbortController();
     ws.on('close', () => ac.abort());
     const drained = async (): Promise<void> => {
-      await Promise.all(
-        [stdout, stderr].map(
-          (w) =>
-            w &&
-            new Promise<void>((r) => {
-              w.end(() => r());
-            }),
-        ),
-      );
+      for (const w of [stdout, stderr]) {
+        if (w) await new Promise<void>((r) => w.end(() => r()));
+      }
     };
     try {
       if (kind === 'exec') {
@@ -349,16 +341,5 @@ export class StreamingServer {
     if (!latest || latest.state.state !== 'running')
       throw httpError(400, `container ${name} is not running in pod ${t.pod.metadata.name ?? ''}`);
     return latest;
-  }
-}
-
-/** The client certificate's subject CN (for logs). */
-export function peerName(req: IncomingMessage): string {
-  const s = req.socket as TLSSocket;
-  try {
-    const cn = s.getPeerCertificate().subject?.CN ?? '';
-    return Array.isArray(cn) ? cn.join(',') : cn;
-  } catch {
-    return '';
   }
 }

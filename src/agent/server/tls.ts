@@ -42,10 +42,7 @@ export async function ensureServingCert(
     if (covers(cert, names)) return { cert, key: readFileSync(keyPath, 'utf8') };
   }
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-  const keys = (await webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify']);
   const now = Date.now();
   const cn = names.find((n) => !isIP(n)) ?? names[0] ?? 'portico-agent';
   const cert = await x509.X509CertificateGenerator.createSelfSigned({

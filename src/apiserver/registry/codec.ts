@@ -22,6 +22,16 @@ export function decodeObject(kv: Pick<KeyValue, 'value' | 'modRevision'>): KubeO
   return obj;
 }
 
+/**
+ * The object just written, as a read would return it: the caller's own copy (no JSON round trip)
+ * with resourceVersion = the write's revision.
+ */
+export function asStored(obj: KubeObject, kv: Pick<KeyValue, 'modRevision'>): KubeObject {
+  delete obj.metadata.selfLink;
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  return obj;
+}
+
 /** A deep copy of a JSON value. */
 export function clone<T>(v: T): T {
   return structuredClone(v);

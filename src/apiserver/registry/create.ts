@@ -10,7 +10,7 @@ import type { ResourceType } from '../../api/scheme.js';
 import { KeyExistsError } from '../../storage/store.js';
 import { updateManagedFields } from '../encoding/managedfields.js';
 import type { AllocationTx } from './strategy.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { asStored, encodeObject } from './codec.js';
 import {
   groupResource,
   setTypeMeta,
@@ -90,7 +90,7 @@ export async function createObject(
           encodeObject(obj),
         );
         tx?.commit();
-        return decodeObject(kv);
+        return asStored(obj, kv);
       } catch (e) {
         if (e instanceof KeyExistsError && generated && attempt < generateNameAttempts) {
           meta.name = generateName(meta.generateName ?? '');

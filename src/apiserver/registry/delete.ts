@@ -14,7 +14,7 @@ import type { DeleteOptions, KubeObject } from '../../api/meta/types.js';
 import type { ResourceType } from '../../api/scheme.js';
 import type { Namespace, Pod } from '../../api/types/core.js';
 import { ConflictError, KeyNotFoundError } from '../../storage/store.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { asStored, encodeObject } from './codec.js';
 import {
   groupResource,
   mustRead,
@@ -134,7 +134,7 @@ export async function deleteObject(
       if (write.dryRun) return { obj, deleted: false };
       try {
         const kv = await ctx.store.update(key, encodeObject(obj), cur.revision);
-        return { obj: decodeObject(kv), deleted: false };
+        return { obj: asStored(obj, kv), deleted: false };
       } catch (e) {
         if ((e instanceof ConflictError || e instanceof KeyNotFoundError) && attempt < maxAttempts)
           continue;

@@ -15,7 +15,7 @@ import type { Namespace } from '../../api/types/core.js';
 import { ConflictError, KeyNotFoundError } from '../../storage/store.js';
 import { updateManagedFields } from '../encoding/managedfields.js';
 import type { AllocationTx } from './strategy.js';
-import { decodeObject, encodeObject } from './codec.js';
+import { asStored, encodeObject } from './codec.js';
 import { createObject } from './create.js';
 import {
   groupResource,
@@ -212,7 +212,7 @@ export async function updateObject(
       }
       const kv = await ctx.store.update(key, encodeObject(obj), cur.revision);
       tx?.commit();
-      return { obj: decodeObject(kv), created: false };
+      return { obj: asStored(obj, kv), created: false };
     } catch (e) {
       tx?.revert();
       if (

@@ -15,7 +15,7 @@
 import type { ResourceType } from '../../api/scheme.js';
 import { isAbortError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log/logger.js';
-import { CompactedError, type Store, type StoreEvent } from '../../storage/store.js';
+import { CompactedError, type KeyValue, type Store, type StoreEvent } from '../../storage/store.js';
 import { decodeObject } from '../registry/codec.js';
 import { registryPrefix, resourcePrefix } from '../registry/keys.js';
 import { ResourceCache } from './cache.js';
@@ -175,17 +175,24 @@ export class CacheSet {
           revision,
           key,
           object: new CachedObject(key, decodeObject(ev.kv)),
-          prev: new CachedObject(key, decodeObject(ev.prev)),
+          prev: this.#prevOf(cache, key, ev.prev),
         };
         break;
       case 'delete': {
-        const prev = new CachedObject(key, decodeObject(ev.prev));
+        const prev = this.#prevOf(cache, key, ev.prev);
         out = { type: 'DELETED', revision, key, object: prev.withResourceVersion(revision), prev };
         break;
       }
     }
     if (revision <= base) cache.addHistory(out);
     else cache.apply(out);
+  }
+
+  /** The object before an event: the cached one when it is that revision (no decoding). */
+  #prevOf(cache: ResourceCache, key: string, prev: KeyValue): CachedObject {
+    const cur = cache.get(key);
+    if (cur && cur.obj.metadata.resourceVersion === String(prev.modRevision)) return cur;
+    return new CachedObject(key, decodeObject(prev));
   }
 
   #setRevision(revision: number): void {

@@ -1,12 +1,21 @@
 /**
- * Which Services select a pod: the handlers of the endpoint controllers turn pod events into
- * service keys with this. Compiled selectors are cached per service resourceVersion, so a pod
- * event costs one label match per service of its namespace.
+ * Services ↔ pods through selectors, with indexes so that neither direction scans a namespace:
+ * pods are indexed by each `namespace/key=value` label pair and services by each pair of their
+ * selector. A pod event costs one index lookup per pod label plus a selector match per
+ * candidate service; listing a service's pods costs one lookup plus a match per candidate pod.
  */
 import { selectorFromSet, type Selector } from '../../api/meta/labels.js';
 import type { Pod, Service } from '../../api/types/core.js';
 import { objectKey } from '../../client/keys.js';
-import type { Lister } from '../../client/types.js';
+import type { Informer } from '../../client/types.js';
+
+const podLabelIndex = 'common/pod-labels';
+const serviceSelectorIndex = 'common/service-selector';
+
+const pairs = (
+  ns: string | undefined,
+  set: Readonly<Record<string, string>> | undefined,
+): string[] => Object.entries(set ?? {}).map(([k, v]) => `${ns ?? ''}/${k}=${v}`);
 
 /** A service's selector, or undefined when it has none (or an empty one: selects nothing). */
 export function serviceSelector(service: Service): Selector | undefined {
@@ -16,11 +25,16 @@ export function serviceSelector(service: Service): Selector | undefined {
 }
 
 export class ServiceSelectorCache {
-  readonly #services: Lister<Service>;
+  readonly #services: Informer<Service>;
+  readonly #pods: Informer<Pod>;
   readonly #cache = new Map<string, { rv: string; selector: Selector | undefined }>();
 
-  constructor(services: Lister<Service>) {
+  /** Registers the label indexes on the (shared) informers. */
+  constructor(services: Informer<Service>, pods: Informer<Pod>) {
     this.#services = services;
+    this.#pods = pods;
+    services.addIndex(serviceSelectorIndex, (s) => pairs(s.metadata.namespace, s.spec?.selector));
+    pods.addIndex(podLabelIndex, (p) => pairs(p.metadata.namespace, p.metadata.labels));
   }
 
   selector(service: Service): Selector | undefined {
@@ -35,12 +49,26 @@ export class ServiceSelectorCache {
 
   /** Keys of the services (with a selector) that select a pod with these labels. */
   servicesFor(namespace: string, labels: Readonly<Record<string, string>> | undefined): string[] {
-    const out: string[] = [];
-    for (const svc of this.#services.list(namespace)) {
-      const sel = this.selector(svc);
-      if (sel !== undefined && sel.matches(labels)) out.push(objectKey(svc));
+    const out = new Set<string>();
+    for (const pair of pairs(namespace, labels)) {
+      for (const svc of this.#services.lister.byIndex(serviceSelectorIndex, pair)) {
+        const key = objectKey(svc);
+        if (out.has(key)) continue;
+        const sel = this.selector(svc);
+        if (sel !== undefined && sel.matches(labels)) out.add(key);
+      }
     }
-    return out;
+    return [...out];
+  }
+
+  /** The pods a service selects (none without a selector). */
+  podsFor(service: Service): Pod[] {
+    const sel = this.selector(service);
+    const first = pairs(service.metadata.namespace, service.spec?.selector)[0];
+    if (sel === undefined || first === undefined) return [];
+    return this.#pods.lister
+      .byIndex(podLabelIndex, first)
+      .filter((p) => sel.matches(p.metadata.labels));
   }
 
   forget(key: string): void {

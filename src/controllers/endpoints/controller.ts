@@ -39,7 +39,7 @@ export class EndpointsController implements Reconciler {
     this.#services = ctx.informers.informerFor<Service>(resources.services);
     this.#pods = ctx.informers.informerFor<Pod>(resources.pods);
     this.#endpoints = ctx.informers.informerFor<Endpoints>(resources.endpoints);
-    this.#selectors = new ServiceSelectorCache(this.#services.lister);
+    this.#selectors = new ServiceSelectorCache(this.#services, this.#pods);
     this.informers = [this.#services, this.#pods, this.#endpoints] as Informer<unknown>[];
   }
 
@@ -103,7 +103,7 @@ export class EndpointsController implements Reconciler {
     if (this.#tracker.stale(key, current === undefined ? [] : [current])) {
       throw new StaleCacheError(`Endpoints ${key}`);
     }
-    const pods = this.#pods.lister.list(namespace, selector);
+    const pods = this.#selectors.podsFor(service);
     const triggerTime = this.#triggers.compute(key, service, pods);
     const plan = reconcileEndpoints({ service, pods, current, triggerTime });
     switch (plan.action) {

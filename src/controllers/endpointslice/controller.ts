@@ -70,7 +70,7 @@ export class EndpointSliceController implements Reconciler {
       return k === undefined ? [] : [k];
     });
     this.#pods.addIndex(nodeIndex, (p) => [p.spec?.nodeName ?? '']);
-    this.#selectors = new ServiceSelectorCache(this.#services.lister);
+    this.#selectors = new ServiceSelectorCache(this.#services, this.#pods);
     this.informers = [this.#services, this.#pods, this.#nodes, this.#slices] as Informer<unknown>[];
   }
 
@@ -159,7 +159,7 @@ export class EndpointSliceController implements Reconciler {
       for (const s of cached) await this.#delete(key, s);
       return;
     }
-    const pods = this.#pods.lister.list(namespace, selector);
+    const pods = this.#selectors.podsFor(service);
     const triggerTime = this.#triggers.compute(key, service, pods);
     const plan = reconcileEndpointSlices({
       service,

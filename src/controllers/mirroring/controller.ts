@@ -53,7 +53,20 @@ export class MirroringController implements Reconciler {
 
   register(queue: WorkQueue): void {
     const byKey = (o: Endpoints | Service): void => queue.add(objectKey(o));
-    this.#endpoints.addHandlers({ onAdd: byKey, onUpdate: (_o, n) => byKey(n), onDelete: byKey });
+    // Endpoints of services with a selector (the endpoints controller's) are never mirrored:
+    // skip their churn unless mirrored slices are left to clean up.
+    const endpointsEvent = (ep: Endpoints): void => {
+      const key = objectKey(ep);
+      const svc = this.#services.lister.get(ep.metadata.namespace, ep.metadata.name ?? '');
+      const selected = Object.keys(svc?.spec?.selector ?? {}).length > 0;
+      if (selected && this.#slices.lister.byIndex(serviceIndex, key).length === 0) return;
+      queue.add(key);
+    };
+    this.#endpoints.addHandlers({
+      onAdd: endpointsEvent,
+      onUpdate: (_o, n) => endpointsEvent(n),
+      onDelete: byKey,
+    });
     this.#services.addHandlers({
       onAdd: byKey,
       onUpdate: (o, n) => {
