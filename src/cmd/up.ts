@@ -56,6 +56,17 @@ export const upComponents: readonly UpComponent[] = [
       c.nodeName,
       '--port',
       process.getuid?.() === 0 ? '53' : '10053',
+      // `--bind-address` of portico up binds the DNS and its metrics there too.
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--bind-address' && a !== '0.0.0.0'
+          ? [
+              '--bind-address',
+              a,
+              '--metrics-bind-address',
+              `${a.includes(':') ? `[${a}]` : a}:9153`,
+            ]
+          : [],
+      ),
       ...c.common,
     ],
   },

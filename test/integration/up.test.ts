@@ -56,7 +56,8 @@ test(
         '--advertise-address',
         '192.0.2.1',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      // The DNS must not forward (or probe) to this machine's real resolvers.
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PORTICO_DNS_UPSTREAM: 'none' } },
     );
     t.after(() => {
       if (up.exitCode === null) up.kill('SIGKILL');
@@ -85,6 +86,11 @@ test(
       ].at(-1);
       return m ? Number(m[1] ?? m[2]) : undefined;
     };
+    // Every component started (killing one while `up` still starts the next fails the start).
+    await waitFor(() => err.includes('Portico is up'), {
+      what: 'portico up to start every component',
+      timeoutMs: 60_000,
+    });
     const first = await waitFor(childPid, { what: 'the apiserver child pid in the log' });
     process.kill(first, 'SIGKILL');
     await waitFor(() => (childPid() ?? first) !== first, {
