@@ -33,7 +33,8 @@ Flags:
   --pods MODE                   pod records: insecure (default), verified or disabled
   --endpoint-pod-names          name endpoints without a hostname after their pod
   --upstream ADDRS              resolvers to forward to, IP[:port] comma-separated; "none" = no
-                                forwarding (default: the nameservers of --resolv-conf)
+                                forwarding (default: $PORTICO_DNS_UPSTREAM, else the nameservers
+                                of --resolv-conf)
   --resolv-conf PATH            default /etc/resolv.conf
   --cache-size N                forwarded answers cached at most (default 10000; 0 = no cache)
   --cache-ttl SECONDS           longest time a forwarded answer is cached (default 30, kubeadm's
@@ -135,11 +136,12 @@ export async function run(args: string[]): Promise<number> {
     if (pm !== 'insecure' && pm !== 'verified' && pm !== 'disabled')
       throw new Error(`--pods must be insecure, verified or disabled, not ${JSON.stringify(pm)}`);
     podMode = pm;
+    const upstream = values.upstream ?? process.env['PORTICO_DNS_UPSTREAM'];
     upstreams =
-      values.upstream === 'none'
+      upstream === 'none'
         ? []
-        : values.upstream !== undefined
-          ? list(values.upstream, '').map(parseUpstream)
+        : upstream !== undefined
+          ? list(upstream, '').map(parseUpstream)
           : readResolvConf(values['resolv-conf']);
     cidrs = [
       ...list(values['service-cluster-ip-range'], defaultClusterConfig.serviceCIDR),

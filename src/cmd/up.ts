@@ -82,6 +82,30 @@ export const upComponents: readonly UpComponent[] = [
       ...c.common,
     ],
   },
+  // Port 53 needs root; unprivileged, the DNS listens on 10053 (its Service still says 53).
+  {
+    name: 'dns',
+    args: (c) => [
+      '--kubeconfig',
+      c.kubeconfig('dns'),
+      '--node-name',
+      c.nodeName,
+      '--port',
+      process.getuid?.() === 0 ? '53' : '10053',
+      // `--bind-address` of portico up binds the DNS and its metrics there too.
+      ...c.apiserverArgs.flatMap((a, i, all) =>
+        all[i - 1] === '--bind-address' && a !== '0.0.0.0'
+          ? [
+              '--bind-address',
+              a,
+              '--metrics-bind-address',
+              `${a.includes(':') ? `[${a}]` : a}:9153`,
+            ]
+          : [],
+      ),
+      ...c.common,
+    ],
+  },
   {
     name: 'ingress',
     args: (c) => [

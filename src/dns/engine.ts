@@ -100,6 +100,11 @@ export class DnsEngine {
     return this.#limits;
   }
 
+  /** RA: set when names outside the zones can be forwarded (CoreDNS never sets it on its own answers). */
+  #ra(out: Buffer): void {
+    if (this.#o.forwarder?.available) out[3] = (out[3] ?? 0) | 0x80;
+  }
+
   #observe(slot: number, tcp: boolean, v6: boolean, q: ParsedQuery, out: Buffer, t0: number): void {
     this.#o.metrics?.observe(
       slot,
@@ -165,6 +170,7 @@ export class DnsEngine {
       if (q.qtype === T.AXFR || q.qtype === T.IXFR) out = bare(msg, q, RCODE.REFUSED, this.#limits);
       else if (q.qtype === T.SOA) out = this.#negative(msg, q, RCODE.NOERROR, off);
       else out = this.#negative(msg, q, RCODE.NXDOMAIN, off);
+      this.#ra(out);
       this.#observe(z.slot, tcp, v6, q, out, t0);
       return out;
     }
@@ -199,6 +205,7 @@ export class DnsEngine {
     else if (p === 'nxdomain') out = this.#negative(msg, q, RCODE.NXDOMAIN, zoneOffset);
     else if (p === 'refused') out = bare(msg, q, RCODE.REFUSED, this.#limits);
     else return SLOW;
+    this.#ra(out);
     this.#observe(this.#slotOf(entry.zone), tcp, v6, q, out, t0);
     return out;
   }
@@ -244,6 +251,7 @@ export class DnsEngine {
       this.#o.logger.error(asError(e), 'Answering a query failed', { name: qname, type: q.qtype });
       out = bare(slowMsg, q, RCODE.SERVFAIL, this.#limits);
     }
+    if (out) this.#ra(out);
     if (out && slowMsg !== msg) {
       // Answer with the client's ID and flags (the re-encoded question is what we echo).
       out[0] = msg[0] ?? 0;
@@ -278,7 +286,7 @@ export class DnsEngine {
       case 'refused':
         return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
       case 'forward':
-        if (res.zone !== '' && (!this.#o.forwarder || this.#o.forwarder.usable.length === 0))
+        if (res.zone !== '' && (!this.#o.forwarder || !this.#o.forwarder.available))
           return { out: this.#negative(msg, q, RCODE.NXDOMAIN, zoneOffset), slot };
         return this.#forward(msg, q, qname, tcp);
       case 'answer': {
@@ -332,7 +340,7 @@ export class DnsEngine {
         continue;
       }
       const fwd = this.#o.forwarder;
-      if (!fwd || fwd.usable.length === 0) break;
+      if (!fwd?.available) break;
       let question: Buffer;
       try {
         const w = nameWire(lower);
@@ -367,8 +375,7 @@ export class DnsEngine {
     const loop = this.#o.loop;
     if (loop?.isProbe(qname)) return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
     const fwd = this.#o.forwarder;
-    if (!fwd || fwd.usable.length === 0)
-      return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
+    if (!fwd?.available) return { out: bare(msg, q, RCODE.REFUSED, this.#limits), slot };
     const cache = this.#o.cache;
     const cached = cache?.get(msg, q);
     if (cache && cached) return { out: cache.serve(cached, msg, q, tcp, this.#limits), slot };

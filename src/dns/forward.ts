@@ -105,6 +105,11 @@ export class Forwarder {
     this.#o = options;
   }
 
+  /** True while some upstream may be asked (cheap: the hot path reads it for the RA bit). */
+  get available(): boolean {
+    return this.#excluded.size < this.#o.upstreams.length;
+  }
+
   /** The upstreams queries may go to (configured minus excluded). */
   get usable(): Upstream[] {
     return this.#o.upstreams.filter((u) => !this.#excluded.has(upstreamString(u)));

@@ -47,6 +47,15 @@ export function localAddresses(): string[] {
   return out;
 }
 
+/** A dgram `lookup` for literal addresses only, answering synchronously. */
+function literalLookup(
+  address: string,
+  _family: unknown,
+  callback: (err: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, address.includes(':') ? 6 : 4);
+}
+
 export class DnsServer {
   readonly #o: ServerOptions;
   readonly #listeners = new Map<string, Listener>();
@@ -131,7 +140,9 @@ export class DnsServer {
     const v6 = address.includes(':');
     const engine = this.#o.engine;
     const log = this.#o.logger;
-    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6 });
+    // Replies go to the address the query came from: no name lookup, no deferral to the next
+    // tick (dgram's default lookup costs a process.nextTick and dns.lookup's checks per send).
+    const udp = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only: v6, lookup: literalLookup });
     udp.on('message', (msg, rinfo) => {
       let r: Buffer | null | typeof SLOW;
       try {

@@ -2,6 +2,7 @@
  * Test helpers: API objects in a few words, a zone and engine fed with them (the fake
  * "informer state" of the unit tests), and asking it questions the way a client would.
  */
+import { createSocket } from 'node:dgram';
 import type { Pod, Service, ServicePort } from '../api/types/core.js';
 import type { Endpoint, EndpointSlice } from '../api/types/discovery.js';
 import { FakeClock } from '../lib/fakeclock.js';
@@ -164,4 +165,27 @@ export async function ask(
   const out = await exchange(engine, msg, o.tcp ?? false);
   if (!out) throw new Error(`no answer to ${name}`);
   return readMessage(out);
+}
+
+/** One query over UDP to host:port; the decoded answer, or undefined after `timeoutMs`. */
+export function queryUdp(
+  port: number,
+  name: string,
+  type: number,
+  o: { host?: string; timeoutMs?: number } = {},
+): Promise<ReadableMessage | undefined> {
+  const msg = encodeQuery({ name, type, id: Math.floor(Math.random() * 65536), edns: 1232 });
+  return new Promise((resolve) => {
+    const s = createSocket(o.host?.includes(':') ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => {
+      s.close();
+      resolve(undefined);
+    }, o.timeoutMs ?? 1000);
+    s.on('message', (m) => {
+      clearTimeout(timer);
+      s.close();
+      resolve(readMessage(m));
+    });
+    s.send(msg, port, o.host ?? '127.0.0.1');
+  });
 }

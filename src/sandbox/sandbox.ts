@@ -51,6 +51,8 @@ export interface SandboxUpOptions {
   readonly components?: Readonly<Record<'server' | 'node', readonly string[]>>;
   readonly clock?: Clock;
   readonly readyTimeoutMs?: number;
+  /** Flags appended to a component's own (e.g. `{ dns: ['--upstream', '198.18.1.100'] }`). */
+  readonly extraArgs?: Readonly<Record<string, readonly string[]>>;
 }
 
 export const defaultComponents: Readonly<Record<'server' | 'node', readonly string[]>> = {
@@ -155,12 +157,29 @@ function componentArgs(plan: SandboxPlan, host: SandboxHost, component: string):
         '--cgroup-root',
         agentCgroupRoot(plan, host),
       ];
+    case 'dns':
+      // No upstream by default: a sandbox has no route out (tests add a fake one with extraArgs).
+      return [
+        '--kubeconfig',
+        kubeconfig,
+        '--node-name',
+        host.name,
+        '--advertise-address',
+        host.ip,
+        '--upstream',
+        'none',
+      ];
     default:
       return ['--kubeconfig', kubeconfig, '--node-name', host.name, '--data-dir', dataDir];
   }
 }
 
-function startComponent(state: SandboxState, host: SandboxHost, component: string): void {
+function startComponent(
+  state: SandboxState,
+  host: SandboxHost,
+  component: string,
+  extra: readonly string[] = [],
+): void {
   const plan = state.plan;
   const logDir = join(sandboxDir(plan.name), 'logs');
   mkdirSync(logDir, { recursive: true });
@@ -177,6 +196,7 @@ function startComponent(state: SandboxState, host: SandboxHost, component: strin
       porticoBin,
       component,
       ...componentArgs(plan, host, component),
+      ...extra,
     ],
     {
       detached: true,
@@ -281,9 +301,9 @@ export async function sandboxUp(options: SandboxUpOptions): Promise<string> {
     }
     for (const h of server)
       for (const c of components.server.filter((x) => x !== 'apiserver'))
-        startComponent(state, h, c);
+        startComponent(state, h, c, options.extraArgs?.[c]);
     for (const h of plan.hosts.filter((x) => x.role === 'node'))
-      for (const c of components.node) startComponent(state, h, c);
+      for (const c of components.node) startComponent(state, h, c, options.extraArgs?.[c]);
     log.info('Sandbox is up', { sandbox: name, kubeconfig: sandboxKubeconfig(name) });
     return sandboxKubeconfig(name);
   } catch (e) {

@@ -46,6 +46,8 @@ export interface StartSandboxOptions {
   readonly timeoutMs?: number;
   /** Logs of the sandbox command itself (default: silent; PORTICO_TEST_LOG=N prints). */
   readonly log?: Logger;
+  /** Flags appended to a component's own, by component name. */
+  readonly extraArgs?: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface SandboxExecOptions {
@@ -142,7 +144,13 @@ export async function startSandbox(
     return removed;
   };
   t.after(down);
-  const kubeconfig = await sandboxUp({ name, nodes, log, components });
+  const kubeconfig = await sandboxUp({
+    name,
+    nodes,
+    log,
+    components,
+    ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
+  });
   const state = readState(name);
   if (!state) throw new Error(`sandbox ${name} has no state after up`);
   const plan = state.plan;

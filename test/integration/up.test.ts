@@ -91,7 +91,11 @@ test(
       ].at(-1);
       return m ? Number(m[1]) : undefined;
     };
-
+    // Every component started (killing one while `up` still starts the next fails the start).
+    await waitFor(() => err.includes('Portico is up'), {
+      what: 'portico up to start every component',
+      timeoutMs: 60_000,
+    });
     const first = await waitFor(childPid, { what: 'the apiserver child pid in the log' });
     process.kill(first, 'SIGKILL');
     await waitFor(() => (childPid() ?? first) !== first, {
