@@ -157,6 +157,58 @@ describe('node agent (e2e, sandbox with 2 nodes)', { skip }, () => {
     }
   });
 
+  it('the seeds ReplicaSet: three Running pods, answering through kubia-service', async () => {
+    await k(['create', 'namespace', 'rs']);
+    await k(['apply', '-n', 'rs', '-f', join(seeds, 'my-kubia-rs.yaml')]);
+    const list = await waitFor(
+      async () => {
+        const ps = await pods('app=kubia', 'rs');
+        return ps.length === 3 && ps.every((p) => p.status?.containerStatuses?.[0]?.ready === true)
+          ? ps
+          : undefined;
+      },
+      { what: 'three ready pods of my-kubia-rs-1', timeoutMs: 90_000, intervalMs: 300 },
+    );
+    const rs = await k(['get', 'rs', 'my-kubia-rs-1', '-n', 'rs']);
+    assert.match(rs, /my-kubia-rs-1\s+3\s+3\s+3\s/, rs);
+    const svc = await getJson<{ spec: { clusterIP: string } }>([
+      'get',
+      'svc',
+      'kubia-service',
+      '-n',
+      'rs',
+    ]);
+    const names = new Set(list.map((p) => p.metadata.name ?? ''));
+    const seen = new Set<string>();
+    const from = list[0]?.metadata.name ?? '';
+    await waitFor(
+      async () => {
+        const r = await sb.kubectl([
+          'exec',
+          '-n',
+          'rs',
+          from,
+          '--',
+          'curl',
+          '-s',
+          '-m',
+          '3',
+          `http://${svc.spec.clusterIP}:9696`,
+        ]);
+        const m = /You've hit (\S+)/.exec(r.stdout);
+        if (m?.[1]) seen.add(m[1]);
+        return seen.size === names.size ? true : undefined;
+      },
+      {
+        what: 'every pod of the ReplicaSet through kubia-service',
+        timeoutMs: 60_000,
+        intervalMs: 100,
+      },
+    );
+    assert.deepEqual([...seen].sort(), [...names].sort());
+    await k(['delete', 'namespace', 'rs', '--wait=false']);
+  });
+
   it('service environment variables: exact for a pod created after the Service, none before', async () => {
     const svc = await getJson<{ spec: { clusterIP: string } }>([
       'get',
