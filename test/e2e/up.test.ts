@@ -1,8 +1,10 @@
 /**
  * `portico up` makes this machine a node: the whole of it runs in a private network namespace
- * (`ptest-up-*`, the "machine"), with the real kubectl inside it. The seeds' RC runs there; Ctrl-C
- * (SIGINT) stops every component and every pod; `portico agent cleanup` then leaves no mount,
- * link or table behind.
+ * (`ptest-up-*`, the "machine"), with the real kubectl inside it. The seeds' RC and kubia Service
+ * run there and a pod reaches `http://kubia` through DNS and the proxy; Ctrl-C (SIGINT) stops
+ * every component and every pod; a second `portico up` on the same data dir keeps the objects and
+ * the ClusterIP and runs the same pods again; `portico agent cleanup` then leaves no mount, link
+ * or table behind.
  *
  * Address plan: one veth pair inside the namespace holding 198.19.<random>.1/24 (RFC 2544
  * benchmarking range) so the machine has an address; pod CIDR 10.244.0.0/24 from node IPAM.
@@ -61,28 +63,39 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
       env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dataDir, 'kcache') },
     });
 
-  it('runs the seeds RC, and Ctrl-C stops every component and pod', async () => {
+  it('runs the seeds RC and Service, Ctrl-C stops every component and pod, a restart resumes them', async () => {
     execFileSync('ip', ['netns', 'add', ns]);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     execFileSync('ip', ['-n', ns, 'link', 'add', 'upa', 'type', 'veth', 'peer', 'name', 'upb']);
     execFileSync('ip', ['-n', ns, 'addr', 'add', `${ip}/24`, 'dev', 'upa']);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'upa', 'up']);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'upb', 'up']);
-    const up = spawn(
-      'ip',
-      ['netns', 'exec', ns, process.execPath, bin, 'up', '--data-dir', dataDir],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    // The DNS must not forward anything outside the cluster domain to this host's resolvers.
+    const env = { ...process.env, PORTICO_DNS_UPSTREAM: 'none' };
+    const start = () => {
+      const child = spawn(
+        'ip',
+        ['netns', 'exec', ns, process.execPath, bin, 'up', '--data-dir', dataDir],
+        { stdio: ['ignore', 'pipe', 'pipe'], env },
+      );
+      const state = { log: '' };
+      child.stdout.on('data', (b: Buffer) => (state.log += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (state.log += b.toString()));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      after(() => {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      });
+      return { child, state, exited };
+    };
+    const first = start();
+    const up = first.child;
+    const exited = first.exited;
     let log = '';
-    up.stdout.on('data', (b: Buffer) => (log += b.toString()));
-    up.stderr.on('data', (b: Buffer) => (log += b.toString()));
-    const exited = new Promise<number | null>((r) => up.once('exit', (code) => r(code)));
-    after(() => {
-      if (up.exitCode === null) up.kill('SIGKILL');
+    const logOf = () => (log = first.state.log);
+    await waitFor(() => logOf().includes('Portico is up'), {
+      what: 'portico up',
+      timeoutMs: 90_000,
     });
-    await waitFor(() => log.includes('Portico is up'), { what: 'portico up', timeoutMs: 90_000 });
     await waitFor(async () => /\sReady\s/.test((await kubectl(['get', 'nodes'])).stdout), {
       what: `the machine Ready as a node\n${log.slice(-3000)}`,
       timeoutMs: 60_000,
@@ -120,13 +133,91 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
       ),
     );
 
+    // The book's example through DNS and the ClusterIP: `curl -s http://kubia` from a pod.
+    const svc = await kubectl([
+      'create',
+      '-f',
+      join(root, 'test', 'fixtures', 'seeds', 'kubia-svc.yaml'),
+    ]);
+    assert.equal(svc.code, 0, svc.stderr);
+    const hit = await waitFor(
+      async () => {
+        const c = await kubectl([
+          'exec',
+          a?.metadata.name ?? '',
+          '--',
+          'curl',
+          '-s',
+          '-m',
+          '3',
+          'http://kubia',
+        ]);
+        return /^You've hit kubia-\w+$/.test(c.stdout.trim()) ? c.stdout : undefined;
+      },
+      {
+        what: `curl http://kubia from a pod\n${logOf().slice(-3000)}`,
+        timeoutMs: 30_000,
+        intervalMs: 300,
+      },
+    );
+    assert.match(hit, /You've hit kubia-/);
+    const before = await kubectl(['get', 'svc', 'kubia', '-o', 'jsonpath={.spec.clusterIP}']);
+
     up.kill('SIGINT');
-    assert.equal(await exited, 0, log.slice(-3000));
+    assert.equal(await exited, 0, logOf().slice(-3000));
+    log = logOf();
     assert.match(log, /Stopping every pod on this node/);
     assert.deepEqual(
       processesMentioning(dataDir),
       [],
       'no component, shim or container is left running',
     );
+
+    // A second `portico up` on the same data dir keeps every object and allocation, and the
+    // agent starts the node's pods again.
+    const second = start();
+    await waitFor(() => second.state.log.includes('Portico is up'), {
+      what: 'portico up again',
+      timeoutMs: 90_000,
+    });
+    const after2 = await kubectl(['get', 'svc', 'kubia', '-o', 'jsonpath={.spec.clusterIP}']);
+    assert.equal(after2.stdout, before.stdout, 'the ClusterIP survives the restart');
+    const again = await waitFor(
+      async () => {
+        const r2 = await kubectl(['get', 'pods', '-o', 'json']);
+        const items = (JSON.parse(r2.stdout || '{"items":[]}') as { items: Pod[] }).items;
+        return items.length === 3 && items.every((p) => p.status?.containerStatuses?.[0]?.ready)
+          ? items
+          : undefined;
+      },
+      {
+        what: `the kubia pods running again\n${second.state.log.slice(-3000)}`,
+        timeoutMs: 90_000,
+        intervalMs: 300,
+      },
+    );
+    assert.deepEqual(
+      again.map((p) => p.metadata.uid).sort(),
+      pods.map((p) => p.metadata.uid).sort(),
+      'the same pods, not replacements',
+    );
+    await waitFor(
+      async () => {
+        const c = await kubectl([
+          'exec',
+          again[0]?.metadata.name ?? '',
+          '--',
+          'curl',
+          '-s',
+          '-m',
+          '3',
+          'http://kubia',
+        ]);
+        return /^You've hit kubia-\w+$/.test(c.stdout.trim()) ? true : undefined;
+      },
+      { what: 'curl http://kubia after the restart', timeoutMs: 30_000, intervalMs: 300 },
+    );
+    second.child.kill('SIGINT');
+    assert.equal(await second.exited, 0, second.state.log.slice(-3000));
   });
 });
