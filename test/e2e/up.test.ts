@@ -63,6 +63,38 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
       env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dataDir, 'kcache') },
     });
 
+  /** The three kubia pods once all are ready. */
+  const readyKubiaPods = (what: string) =>
+    waitFor(
+      async () => {
+        const r = await kubectl(['get', 'pods', '-o', 'json']);
+        const items = (JSON.parse(r.stdout || '{"items":[]}') as { items: Pod[] }).items;
+        return items.length === 3 && items.every((p) => p.status?.containerStatuses?.[0]?.ready)
+          ? items
+          : undefined;
+      },
+      { what, timeoutMs: 90_000, intervalMs: 300 },
+    );
+
+  /** `kubectl exec POD -- curl -s http://kubia` until a kubia pod answers: DNS, then the proxy. */
+  const curlKubia = (pod: Pod | undefined, what: string) =>
+    waitFor(
+      async () => {
+        const c = await kubectl([
+          'exec',
+          pod?.metadata.name ?? '',
+          '--',
+          'curl',
+          '-s',
+          '-m',
+          '3',
+          'http://kubia',
+        ]);
+        return /^You've hit kubia-\w+$/.test(c.stdout.trim()) ? c.stdout : undefined;
+      },
+      { what, timeoutMs: 30_000, intervalMs: 300 },
+    );
+
   it('runs the seeds RC and Service, Ctrl-C stops every component and pod, a restart resumes them', async () => {
     execFileSync('ip', ['netns', 'add', ns]);
     execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
@@ -107,16 +139,7 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
       join(root, 'test', 'fixtures', 'seeds', 'kubia-rc.yaml'),
     ]);
     assert.equal(create.code, 0, create.stderr);
-    const pods = await waitFor(
-      async () => {
-        const r = await kubectl(['get', 'pods', '-o', 'json']);
-        const items = (JSON.parse(r.stdout || '{"items":[]}') as { items: Pod[] }).items;
-        return items.length === 3 && items.every((p) => p.status?.containerStatuses?.[0]?.ready)
-          ? items
-          : undefined;
-      },
-      { what: 'three ready kubia pods', timeoutMs: 60_000, intervalMs: 300 },
-    );
+    const pods = await readyKubiaPods('three ready kubia pods');
     const [a, b] = pods;
     const r = await kubectl([
       'exec',
@@ -140,27 +163,11 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
       join(root, 'test', 'fixtures', 'seeds', 'kubia-svc.yaml'),
     ]);
     assert.equal(svc.code, 0, svc.stderr);
-    const hit = await waitFor(
-      async () => {
-        const c = await kubectl([
-          'exec',
-          a?.metadata.name ?? '',
-          '--',
-          'curl',
-          '-s',
-          '-m',
-          '3',
-          'http://kubia',
-        ]);
-        return /^You've hit kubia-\w+$/.test(c.stdout.trim()) ? c.stdout : undefined;
-      },
-      {
-        what: `curl http://kubia from a pod\n${logOf().slice(-3000)}`,
-        timeoutMs: 30_000,
-        intervalMs: 300,
-      },
+    await curlKubia(
+      a,
+      `curl http://kubia from a pod
+${logOf().slice(-3000)}`,
     );
-    assert.match(hit, /You've hit kubia-/);
     const before = await kubectl(['get', 'svc', 'kubia', '-o', 'jsonpath={.spec.clusterIP}']);
 
     up.kill('SIGINT');
@@ -182,41 +189,16 @@ describe('portico up on a machine (e2e, in a network namespace)', { skip }, () =
     });
     const after2 = await kubectl(['get', 'svc', 'kubia', '-o', 'jsonpath={.spec.clusterIP}']);
     assert.equal(after2.stdout, before.stdout, 'the ClusterIP survives the restart');
-    const again = await waitFor(
-      async () => {
-        const r2 = await kubectl(['get', 'pods', '-o', 'json']);
-        const items = (JSON.parse(r2.stdout || '{"items":[]}') as { items: Pod[] }).items;
-        return items.length === 3 && items.every((p) => p.status?.containerStatuses?.[0]?.ready)
-          ? items
-          : undefined;
-      },
-      {
-        what: `the kubia pods running again\n${second.state.log.slice(-3000)}`,
-        timeoutMs: 90_000,
-        intervalMs: 300,
-      },
+    const again = await readyKubiaPods(
+      `the kubia pods running again
+${second.state.log.slice(-3000)}`,
     );
     assert.deepEqual(
       again.map((p) => p.metadata.uid).sort(),
       pods.map((p) => p.metadata.uid).sort(),
       'the same pods, not replacements',
     );
-    await waitFor(
-      async () => {
-        const c = await kubectl([
-          'exec',
-          again[0]?.metadata.name ?? '',
-          '--',
-          'curl',
-          '-s',
-          '-m',
-          '3',
-          'http://kubia',
-        ]);
-        return /^You've hit kubia-\w+$/.test(c.stdout.trim()) ? true : undefined;
-      },
-      { what: 'curl http://kubia after the restart', timeoutMs: 30_000, intervalMs: 300 },
-    );
+    await curlKubia(again[0], 'curl http://kubia after the restart');
     second.child.kill('SIGINT');
     assert.equal(await second.exited, 0, second.state.log.slice(-3000));
   });
