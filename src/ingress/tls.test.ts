@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { opensslSeedsPair } from '../testing/tls.js';
 import { tlsSecret } from './fixtures.js';
 import { defaultCertificateCN, selfSignedBundle, tlsBundle, validBundle } from './tls.js';
 
@@ -14,28 +15,8 @@ const haveOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status === 0;
 function seedsPair(cn: string): { cert: string; key: string } {
   const d = mkdtempSync(join(tmpdir(), 'ptest-tls-'));
   try {
-    execFileSync('openssl', ['genrsa', '-out', join(d, 'tls.key'), '2048'], { stdio: 'ignore' });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-x509',
-        '-key',
-        join(d, 'tls.key'),
-        '-out',
-        join(d, 'tls.cert'),
-        '-days',
-        '360',
-        '-subj',
-        `/CN=${cn}`,
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      cert: readFileSync(join(d, 'tls.cert'), 'utf8'),
-      key: readFileSync(join(d, 'tls.key'), 'utf8'),
-    };
+    const { certFile, keyFile } = opensslSeedsPair(d, cn);
+    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
   } finally {
     rmSync(d, { recursive: true, force: true });
   }

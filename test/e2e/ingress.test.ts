@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Ingress } from '../../src/api/types/networking.js';
 import { sandboxSkipReason, startSandbox, type TestSandbox } from '../../src/testing/sandbox.js';
 import { waitFor } from '../../src/testing/wait.js';
+import { opensslSeedsPair } from '../../src/testing/tls.js';
 
 function skipReason(): string | undefined {
   const s = sandboxSkipReason();
@@ -115,26 +116,7 @@ describe('portico ingress (e2e, sandbox with 2 nodes)', { skip: skipReason() }, 
   });
 
   it('the seeds §4.2: TLS from a Secret made with openssl and kubectl create secret tls', async () => {
-    const key = join(tmp, 'tls.key');
-    const cert = join(tmp, 'tls.cert');
-    execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-x509',
-        '-key',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '360',
-        '-subj',
-        '/CN=kubia.example.com',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certFile: cert, keyFile: key } = opensslSeedsPair(tmp, 'kubia.example.com');
     assert.match(
       await k(['create', 'secret', 'tls', 'tls-secret', `--cert=${cert}`, `--key=${key}`]),
       /secret\/tls-secret created/,

@@ -29,6 +29,7 @@ import {
 } from '../../src/testing/ingress.js';
 import { kubectlAvailable } from '../../src/testing/kubectl.js';
 import { waitFor } from '../../src/testing/wait.js';
+import { opensslSeedsPair } from '../../src/testing/tls.js';
 
 function hasTool(t: string): boolean {
   try {
@@ -442,26 +443,7 @@ describe('portico ingress: data plane under change (integration)', { skip }, () 
     assert.match(hit.body, /^You've hit kubia-nodeport-\d\n$/);
 
     // §4.2 TLS: the book's openssl commands, kubectl create secret tls, the TLS Ingress.
-    const key = join(tmp, 'tls.key');
-    const cert = join(tmp, 'tls.cert');
-    execFileSync('openssl', ['genrsa', '-out', key, '2048'], { stdio: 'ignore' });
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-x509',
-        '-key',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '360',
-        '-subj',
-        '/CN=kubia.example.com',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { certFile: cert, keyFile: key } = opensslSeedsPair(tmp, 'kubia.example.com');
     r = await api.kubectl([
       'create',
       'secret',
