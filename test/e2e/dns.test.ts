@@ -500,7 +500,7 @@ const ttl = 30;
 
 describe('cluster DNS in the sandbox (e2e)', { skip: sandboxSkipReason() }, () => {
   let sb: TestSandbox;
-  const unbounds: ChildProcess[] = [];
+  const children: ChildProcess[] = [];
   let confDir = '';
 
   const kubectl = async (...args: string[]): Promise<string> => {
@@ -656,7 +656,7 @@ done`;
           stdio: 'ignore',
         },
       );
-      unbounds.push(u);
+      children.push(u);
     }
     await kubectl(
       'apply',
@@ -700,7 +700,7 @@ done`;
   });
 
   after(async () => {
-    for (const u of unbounds) if (u.pid !== undefined && u.exitCode === null) process.kill(u.pid);
+    for (const u of children) if (u.pid !== undefined && u.exitCode === null) process.kill(u.pid);
     if (confDir) rmSync(confDir, { recursive: true, force: true });
     for (const c of cleanups.reverse()) await c();
   });
@@ -1380,5 +1380,116 @@ spec:
         `+${unreadyAt - r.changedAt} ms, so Ready=False → out of DNS ≤ ${fromUnready} ms`,
     );
     assert.ok(fromUnready <= 1000, `Ready=False → out of DNS took ${fromUnready} ms`);
+  });
+
+  test('DNS-29 verified and disabled pod records, DNS-33 endpoint pod names: more `portico dns` on the client host', async () => {
+    // Two more servers against the same API, with the modes the sandbox's own do not run.
+    const bin = join(process.env['PORTICO_ROOT'] ?? process.cwd(), 'bin', 'portico.js');
+    const start = (port: number, flags: string[]): ChildProcess => {
+      const p = spawn(
+        'ip',
+        [
+          ...['netns', 'exec', sb.netns('client'), process.execPath, bin, 'dns'],
+          ...['--kubeconfig', sb.kubeconfig, '--node-name', 'client', '--no-publish'],
+          ...['--upstream', 'none', '--bind-address', '127.0.0.1', '--port', String(port)],
+          ...['--metrics-bind-address', '', ...flags],
+        ],
+        { stdio: 'ignore' },
+      );
+      children.push(p);
+      return p;
+    };
+    start(1053, ['--pods', 'verified', '--endpoint-pod-names']);
+    start(1054, ['--pods', 'disabled']);
+    const dig = async (port: number, tr: string, q: string[]): Promise<Dig> => {
+      const r = await sb.exec('client', [
+        ...['dig', '@127.0.0.1', '-p', String(port), tr, '+time=1', '+tries=1'],
+        ...['+nocmd', '+nostats', '+noquestion', ...q],
+      ]);
+      return parseDig(r.stdout);
+    };
+    for (const port of [1053, 1054])
+      await waitFor(
+        async () =>
+          (await dig(port, '+notcp', ['kubernetes.default.svc.cluster.local', 'A'])).answer
+            .length === 1,
+        { what: `portico dns on :${port} answering`, timeoutMs: 20_000, intervalMs: 200 },
+      );
+    const ip = await podIP('dnsutils');
+    const dashed = ip.replaceAll('.', '-');
+    const kubiaPods = (
+      await kubectl('get', 'pods', '-l', 'app=kubia', '-o', 'jsonpath={.items[*].metadata.name}')
+    )
+      .split(' ')
+      .sort();
+    for (const tr of ['+notcp', '+tcp']) {
+      const v = (q: string[]) => dig(1053, tr, q);
+      const own = await v([`${dashed}.default.pod.cluster.local`, 'A']);
+      assert.deepEqual(own.answer, [`${dashed}.default.pod.cluster.local. ${ttl} IN A ${ip}`], tr);
+      for (const q of [
+        '172-0-0-2.default.pod.cluster.local',
+        `${dashed}.test-1.pod.cluster.local`,
+        'pod-nons.pod.cluster.local',
+      ])
+        assert.equal((await v([q, 'A'])).rcode, 'NXDOMAIN', `verified ${q} ${tr}`);
+      const srv = await v(['kubia-headless.default.svc.cluster.local', 'SRV']);
+      assert.deepEqual(
+        srv.answer.map((a) => (a.split(' ').pop() ?? '').split('.')[0]).sort(),
+        kubiaPods,
+        `endpoint pod names ${tr}`,
+      );
+      const d = await dig(1054, tr, [`${dashed}.default.pod.cluster.local`, 'A']);
+      assert.equal(d.rcode, 'NXDOMAIN', `disabled ${tr}`);
+    }
+  });
+
+  test('EXT-04: a ClusterIP Service turned ExternalName answers CNAME then A; nslookup succeeds', async () => {
+    await kubectl(
+      'create',
+      'service',
+      'clusterip',
+      'clusterip-service',
+      '-n',
+      'test-1',
+      '--tcp=80:9376',
+    );
+    const name = 'clusterip-service.test-1.svc.cluster.local';
+    await waitFor(async () => (await digAnswer([name, 'A'])).length === 1, {
+      what: 'clusterip-service answered',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    // As upstream's jig: the old clusterIP is sent back unchanged; the registry drops it.
+    await kubectl(
+      'patch',
+      'svc',
+      'clusterip-service',
+      '-n',
+      'test-1',
+      '-p',
+      JSON.stringify({
+        spec: { type: 'ExternalName', externalName: 'svc-1-a.test-1.svc.cluster.local' },
+      }),
+    );
+    const svc = JSON.parse(
+      await kubectl('get', 'svc', 'clusterip-service', '-n', 'test-1', '-o', 'json'),
+    ) as Service;
+    assert.equal(svc.spec?.clusterIP ?? '', '');
+    const cname = `${name}. ${ttl} IN CNAME svc-1-a.test-1.svc.cluster.local.`;
+    await waitFor(async () => (await digAnswer([name, 'A']))[0]?.split(/\s+/).join(' ') === cname, {
+      what: 'the CNAME of clusterip-service',
+      timeoutMs: 10_000,
+      intervalMs: 100,
+    });
+    await expectDig('dnsutils', [
+      {
+        q: [name, 'A'],
+        ordered: true,
+        answer: [cname, `svc-1-a.test-1.svc.cluster.local. ${ttl} IN A 10.96.0.100`],
+      },
+    ]);
+    const ns = await inPod('dnsutils', ['nslookup', name]);
+    assert.match(ns, /canonical name = svc-1-a\.test-1\.svc\.cluster\.local\./);
+    assert.match(ns, /Address: 10\.96\.0\.100/);
   });
 });
