@@ -7,7 +7,16 @@
  * test runs unbound serving `example.test` and `somecompany.com` from local data. Nothing leaves
  * the sandbox.
  *
- * Address plan: the sandbox's 198.18.<i>.0/24 LAN; pods 10.244.0.0/16; services 10.96.0.0/12.
+ * The cases of conformance.md §9 (DNS-xx) are asked from pods as upstream's e2e does: dig with
+ * +notcp and +tcp, getent for /etc/hosts names, the probe pod's results read through pods/proxy.
+ * The CoreDNS test data (hand-made Endpoints and EndpointSlices in namespace test-1) never gets
+ * traffic; only DNS answers are compared. The 1 s propagation claims are measured by sampling
+ * dig in a pod every ~50 ms around the API write, and asserted.
+ *
+ * Address plan: the sandbox's 198.18.<i>.0/24 LAN; pods 10.244.0.0/16; services 10.96.0.0/12
+ * (fixed: 10.96.0.100, .123, .222); data-only endpoints 172.0.0.0/24, 172.17.0.0/24,
+ * 10.244.250.0/24, 1234:abcd::/64, 5678:abcd::/64. The client host runs two more `portico dns`
+ * on 127.0.0.1:1053/1054 (pods verified / disabled).
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
