@@ -5,6 +5,8 @@
  *
  * `portico agent cleanup --data-dir D` removes everything an agent made with that data dir:
  * sandboxes, containers, mounts, cgroups, the pod bridge and veths, the nft table, routes.
+ * `portico agent routes` keeps only the routes to the nodes' pod CIDRs, for a host that runs the
+ * control plane but no pods.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -14,6 +16,7 @@ import { Agent } from '../agent/agent.js';
 import { ImageStore } from '../agent/images/store.js';
 import { BridgeNetwork, defaultRouteMtu } from '../agent/network/bridge.js';
 import { detectNodeIP } from '../agent/node/info.js';
+import { followPodRoutes } from '../agent/node/podroutes.js';
 import { HostGwRoutes } from '../agent/node/routes.js';
 import { openNodeRuntime } from '../agent/runtime/node.js';
 import { RuncRuntime } from '../agent/runtime/runtime.js';
@@ -26,6 +29,7 @@ import { loggerFromFlags, logOptions, notifyReady, untilStopped } from './lifecy
 
 const usage = `Usage: portico agent [flags]
        portico agent cleanup --data-dir DIR [--cgroup-root PATH]
+       portico agent routes [--kubeconfig PATH] [--node-name NAME]
 
 The node agent (kubelet's job): registers this machine as a Node, runs the pods bound to it as
 runc sandboxes with their own network namespace on the bridge portico0, probes them, reports
@@ -144,10 +148,11 @@ export async function cleanupNode(o: {
 
 export async function run(args: string[]): Promise<number> {
   const cleanup = args[0] === 'cleanup';
+  const routesOnly = args[0] === 'routes';
   let values;
   try {
     ({ values } = parseArgs({
-      args: cleanup ? args.slice(1) : args,
+      args: cleanup || routesOnly ? args.slice(1) : args,
       options: {
         kubeconfig: { type: 'string' },
         master: { type: 'string' },
@@ -197,6 +202,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const nodeName = (values['node-name'] ?? hostname()).toLowerCase();
+  if (routesOnly) return runRoutesOnly(values.kubeconfig, values.master, nodeName, log);
   const nodeIP = values['node-ip'] ?? detectNodeIP();
   if (!nodeIP) {
     console.error("portico agent: cannot tell this node's IP address: pass --node-ip");
@@ -318,4 +324,37 @@ export async function run(args: string[]): Promise<number> {
   client.close();
   log.info('Stopped', { node: nodeName });
   return Number(process.exitCode ?? 0);
+}
+
+/** `portico agent routes`: only the host-gw routes to the nodes' pod CIDRs, until stopped. */
+async function runRoutesOnly(
+  kubeconfig: string | undefined,
+  master: string | undefined,
+  nodeName: string,
+  log: Logger,
+): Promise<number> {
+  let client;
+  try {
+    ({ client } = connect({
+      kubeconfig,
+      server: master,
+      userAgent: `portico-agent/${nodeName}`,
+      logger: log,
+    }));
+  } catch (e) {
+    console.error(`portico agent routes: ${asError(e).message}`);
+    return 1;
+  }
+  const ac = new AbortController();
+  const running = followPodRoutes({ client, nodeName, logger: log, signal: ac.signal });
+  notifyReady();
+  await untilStopped((reason) => {
+    log.info('Stopping', { reason });
+    ac.abort();
+    return running;
+  });
+  ac.abort();
+  await running;
+  client.close();
+  return 0;
 }

@@ -56,7 +56,8 @@ export interface SandboxUpOptions {
 }
 
 export const defaultComponents: Readonly<Record<'server' | 'node', readonly string[]>> = {
-  server: ['apiserver', 'controllers'],
+  // `routes`: the server reaches pod IPs (pods/proxy) through the nodes, as a node would.
+  server: ['apiserver', 'controllers', 'routes'],
   node: ['agent', 'proxy', 'dns', 'ingress'],
 };
 
@@ -141,6 +142,8 @@ function componentArgs(plan: SandboxPlan, host: SandboxHost, component: string):
       ];
     case 'controllers':
       return ['--kubeconfig', kubeconfig];
+    case 'routes':
+      return ['--kubeconfig', kubeconfig, '--node-name', host.name];
     case 'proxy':
       return ['--kubeconfig', kubeconfig, '--hostname-override', host.name];
     case 'agent':
@@ -194,7 +197,7 @@ function startComponent(
       host.netns,
       process.execPath,
       porticoBin,
-      component,
+      ...(component === 'routes' ? ['agent', 'routes'] : [component]),
       ...componentArgs(plan, host, component),
       ...extra,
     ],

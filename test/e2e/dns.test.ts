@@ -914,25 +914,8 @@ done`;
 
   test('DNS-01, 02, 04 the upstream way: probe files over UDP and TCP, read through pods/proxy', async () => {
     await waitRunning(['dns-querier-1']);
-    // pods/proxy dials the pod IP from the API server. The sandbox's server host runs no agent,
-    // so it has no pod routes (a kubeadm control plane runs the CNI): add them, host-gw style
-    // as the agents do (gone with the sandbox's namespaces).
-    const nodes = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')) as {
-      items: { metadata: { name?: string }; spec?: { podCIDR?: string } }[];
-    };
-    for (const n of nodes.items) {
-      const cidr = n.spec?.podCIDR;
-      assert.ok(cidr && n.metadata.name, 'every node has a pod CIDR');
-      const r = await sb.exec('server', [
-        'ip',
-        'route',
-        'replace',
-        cidr,
-        'via',
-        sb.ip(n.metadata.name),
-      ]);
-      assert.equal(r.code, 0, r.stderr);
-    }
+    // pods/proxy dials the pod IP from the API server: the sandbox's server host has routes to the
+    // nodes' pod CIDRs (`portico agent routes`).
     const missing = new Set(probeFiles);
     await waitFor(
       async () => {
