@@ -4,7 +4,7 @@
  * server on a reused port would otherwise be seen stale).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,7 +46,12 @@ export interface KubectlResult {
 
 /** Runs kubectl and collects its output; never throws for a non-zero exit. */
 export function kubectl(args: readonly string[], options: KubectlOptions): Promise<KubectlResult> {
+  // A private discovery cache per call unless the caller shares one; ours goes with the call.
+  const ownCache = options.cacheDir === undefined;
   const cacheDir = options.cacheDir ?? mkdtempSync(join(tmpdir(), 'ptest-kubecache-'));
+  const dropCache = (): void => {
+    if (ownCache) rmSync(cacheDir, { recursive: true, force: true });
+  };
   return new Promise((resolve, reject) => {
     const child = spawn(options.binary ?? kubectlBinary, [...args], {
       env: {
@@ -80,9 +85,13 @@ export function kubectl(args: readonly string[], options: KubectlOptions): Promi
       options.onStdout?.(Buffer.concat(out).toString());
     });
     child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
+    child.on('error', (e) => {
+      dropCache();
+      reject(e);
+    });
     child.on('close', (code) => {
       if (timer) clearTimeout(timer);
+      dropCache();
       resolve({
         code,
         stdout: Buffer.concat(out).toString(),
