@@ -9,12 +9,12 @@
  *   removed      the pod is gone from the API (or was never there, after an agent restart):
  *                its containers are killed (2 s grace) and everything it left is removed.
  */
-import type { Pod } from '../../api/types/core.js';
+import type { Pod, PodStatus } from '../../api/types/core.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log/logger.js';
 import type { ProbeManager } from './prober.js';
 import type { RuntimeCache } from './cache.js';
-import { terminatedPodStatus } from './status.js';
+import { kubeletConditions, terminatedPodStatus } from './status.js';
 import type { StatusManager } from './statusmanager.js';
 import type { PodSyncer } from './sync.js';
 
@@ -48,6 +48,35 @@ export function sameDesire(a: Pod, b: Pod): boolean {
     return { meta, spec: p.spec };
   };
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+/**
+ * Whether the pod's Ready condition in the API disagrees with its readiness gates (kubelet's
+ * NeedToReconcilePodReadiness): someone else set a gate condition, so the agent must sync and
+ * write Ready again even though only the status changed.
+ */
+export function needsReadinessReconcile(pod: Pod): boolean {
+  const gates = pod.spec?.readinessGates ?? [];
+  if (gates.length === 0) return false;
+  const conditions = pod.status?.conditions ?? [];
+  const isTrue = (type: string): boolean =>
+    conditions.some((c) => c.type === type && c.status === 'True');
+  const want = isTrue('ContainersReady') && gates.every((g) => isTrue(g.conditionType));
+  return want !== isTrue('Ready');
+}
+
+/**
+ * The pod with the status this agent set last (fresher than the informer's), except for the
+ * conditions others own (readiness gates, DisruptionTarget): those come from the API object, the
+ * only place they change.
+ */
+export function withOwnStatus(pod: Pod, mine: PodStatus | undefined): Pod {
+  if (!mine) return pod;
+  const conditions = [
+    ...(mine.conditions ?? []).filter((c) => kubeletConditions.has(c.type)),
+    ...(pod.status?.conditions ?? []).filter((c) => !kubeletConditions.has(c.type)),
+  ];
+  return { ...pod, status: { ...pod.status, ...mine, conditions } };
 }
 
 function key(pod: Pod | undefined): string {
@@ -94,8 +123,9 @@ export class PodWorkers {
     w.pod = pod;
     if (pod) w.last = pod;
     else w.gone = true;
-    // A change of the status alone (our own writes, mostly) needs no sync: kubelet reconciles it.
-    if (!statusOnly) this.#schedule(w);
+    // A change of the status alone (our own writes, mostly) needs no sync, unless a readiness
+    // gate changed and Ready must follow (kubelet's HandlePodReconcile).
+    if (!statusOnly || needsReadinessReconcile(pod)) this.#schedule(w);
   }
 
   /** Something about the pod changed on the node (a container exited, a probe result): sync it. */
@@ -200,8 +230,7 @@ export class PodWorkers {
 
   /** The pod with the status this agent set last (fresher than the informer's). */
   #withOldStatus(pod: Pod): Pod {
-    const mine = this.#o.status.get(pod.metadata.uid ?? '');
-    return mine ? { ...pod, status: { ...pod.status, ...mine } } : pod;
+    return withOwnStatus(pod, this.#o.status.get(pod.metadata.uid ?? ''));
   }
 
   /** Resolves when no worker is busy. */
