@@ -164,18 +164,22 @@ function median(xs: number[]): number {
 function get(url: string, insecure: boolean): Promise<string> {
   // curl for HTTPS (SNI and -k); node for plain HTTP.
   if (url.startsWith('https')) {
+    // URL.port is '' for a scheme's default port (https://127.0.0.1:443/).
+    const port = new URL(url).port || '443';
     const r = spawnSync(
       'curl',
       [
-        '-s',
+        '-sS',
         ...(insecure ? ['-k'] : []),
         '--resolve',
-        `${host}:${new URL(url).port}:127.0.0.1`,
+        `${host}:${port}:127.0.0.1`,
         url.replace('127.0.0.1', host),
       ],
       { encoding: 'utf8' },
     );
-    return Promise.resolve(r.stdout);
+    return Promise.resolve(
+      r.status === 0 ? r.stdout : `curl exit ${r.status ?? '?'}: ${r.stderr.trim()}`,
+    );
   }
   return new Promise((resolve) => {
     const req = request(url, { headers: { host } }, (res) => {
@@ -183,18 +187,22 @@ function get(url: string, insecure: boolean): Promise<string> {
       res.on('data', (c: Buffer) => (b += c.toString()));
       res.on('end', () => resolve(b));
     });
-    req.on('error', () => resolve(''));
+    req.on('error', (e) => resolve(`error: ${e.message}`));
     req.end();
   });
 }
 
 async function waitAnswer(url: string): Promise<void> {
   const deadline = Date.now() + 30_000;
+  let last = '';
   while (Date.now() < deadline) {
-    if ((await get(url, true)).startsWith("You've hit")) return;
+    last = await get(url, true);
+    if (last.startsWith("You've hit")) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${url} does not answer`);
+  throw new Error(
+    `${url} does not answer "You've hit": last answer ${JSON.stringify(last.slice(0, 300))}`,
+  );
 }
 
 function startNginx(conf: string): ChildProcess {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,6 +10,7 @@ import { tlsSecret } from './fixtures.js';
 import { defaultCertificateCN, selfSignedBundle, tlsBundle, validBundle } from './tls.js';
 
 const haveOpenssl = spawnSync('sh', ['-c', 'command -v openssl']).status === 0;
+const haveHaproxy = spawnSync('sh', ['-c', 'command -v haproxy']).status === 0;
 
 /** The seeds' flow: `openssl genrsa` + `openssl req -new -x509 … -subj /CN=…` (no SAN). */
 function seedsPair(cn: string): { cert: string; key: string } {
@@ -73,6 +74,81 @@ test(
       const r = tlsBundle(secret);
       assert.ok('error' in r, name);
       assert.match(r.error, want, name);
+    }
+  },
+);
+
+test(
+  'tlsBundle: EC P-256 keys, PKCS#8 and SEC1 (with its EC PARAMETERS block), make bundles HAProxy loads',
+  { skip: haveOpenssl ? undefined : 'needs openssl' },
+  () => {
+    const d = mkdtempSync(join(tmpdir(), 'ptest-tls-'));
+    try {
+      const openssl = (...args: string[]) => {
+        const r = spawnSync('openssl', args, { cwd: d, encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+      };
+      // What `openssl req -newkey ec` writes (bench/ingress, ingress-nginx docs): PKCS#8.
+      openssl(
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'p8.key',
+        '-out',
+        'p8.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=p8.example',
+      );
+      // What `openssl ecparam -genkey` writes: EC PARAMETERS, then EC PRIVATE KEY (SEC1).
+      openssl('ecparam', '-name', 'prime256v1', '-genkey', '-out', 'sec1.key');
+      openssl(
+        'req',
+        '-new',
+        '-x509',
+        '-key',
+        'sec1.key',
+        '-out',
+        'sec1.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=sec1.example',
+      );
+      const cases: [string, RegExp][] = [
+        ['p8', /-----BEGIN PRIVATE KEY-----/],
+        ['sec1', /-----BEGIN EC PRIVATE KEY-----/],
+      ];
+      for (const [name, keyLabel] of cases) {
+        const cert = readFileSync(join(d, `${name}.crt`), 'utf8');
+        const key = readFileSync(join(d, `${name}.key`), 'utf8');
+        const b = tlsBundle(tlsSecret('s', cert, key));
+        assert.ok(!('error' in b), `${name}: ${JSON.stringify(b)}`);
+        assert.deepEqual(b.names, [`${name}.example`]);
+        assert.match(b.pem, keyLabel, name);
+        assert.doesNotMatch(b.pem, /EC PARAMETERS/, name);
+        assert.ok(validBundle(b.pem), name);
+        if (!haveHaproxy) continue;
+        // HAProxy parses the bundle as `ssl crt` (configuration check only, nothing binds).
+        const pem = join(d, `${name}.pem`);
+        writeFileSync(pem, b.pem);
+        const cfg = join(d, `${name}.cfg`);
+        writeFileSync(
+          cfg,
+          `defaults\n  mode http\n  timeout client 1s\n  timeout server 1s\n  timeout connect 1s\n` +
+            `frontend f\n  bind 127.0.0.1:1 ssl crt ${pem}\n`,
+        );
+        const r = spawnSync('haproxy', ['-c', '-q', '-f', cfg], { encoding: 'utf8' });
+        assert.equal(r.status, 0, `${name}: haproxy -c: ${r.stderr}${r.stdout}`);
+      }
+    } finally {
+      rmSync(d, { recursive: true, force: true });
     }
   },
 );
